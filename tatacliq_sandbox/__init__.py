@@ -1,0 +1,1 @@
+"""Tata CLiQ marketplace simulator: HTTP and SFTP on loopback with real state."""
