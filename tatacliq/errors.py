@@ -51,9 +51,18 @@ class MalformedResponseError(TataCliqError):
 
 
 class DecodingError(TataCliqError):
-    """A well-formed payload with a value the codec cannot interpret."""
+    """A well-formed payload with a value the codec cannot interpret.
+
+    ``field`` names the element (``orderLine[27357000012002701].shipByDate``)
+    and ``value`` is the value as received.
+    """
 
     next_step = "Fix the value on the marketplace or report it to the account manager."
+
+    def __init__(self, message, *, field: str | None = None, value=None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.field = field
+        self.value = value
 
 
 class MarketplaceError(TataCliqError):

@@ -178,3 +178,22 @@ class Order:
     def billing_address(self) -> Address | None:
         """Return the billing address, falling back to the delivery address."""
         return self.address("BA") or self.address("DA")
+
+
+@dataclass(frozen=True)
+class OrderDecodeFailure:
+    """An order of an envelope that failed to decode; the others still import."""
+
+    order_no: str | None
+    raw: dict
+    error: Exception  # tatacliq.errors.DecodingError
+
+
+@dataclass(frozen=True)
+class OrdersPage:
+    """One page of the order list: decoded orders and the ones that failed."""
+
+    orders: list[Order]
+    failures: list[OrderDecodeFailure]
+    page: int
+    total_pages: int

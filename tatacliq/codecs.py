@@ -1,0 +1,600 @@
+"""Encode and decode marketplace payloads: JSON for V2, XML for V1.
+
+Both versions decode to the same plain dicts. An XML document loses its root
+element on decode, and the elements named in ``LIST_ELEMENTS`` always decode
+to lists, so a list of one element looks the same in both versions. Values
+stay strings; ``decode_orders`` turns an order envelope into typed
+``tatacliq.models`` objects with the value rules of the protocol (missing
+values, ``Decimal`` money, flags, India time converted to UTC).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from xml.parsers.expat import ExpatError
+
+import xmltodict
+
+from .errors import DecodingError, MalformedResponseError
+from .models import (
+    Address,
+    Order,
+    OrderDecodeFailure,
+    OrderLine,
+    Payment,
+    TaxLine,
+    status_name,
+)
+from .redact import redact_text
+
+try:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    INDIA = ZoneInfo("Asia/Kolkata")
+except (ImportError, ZoneInfoNotFoundError):
+    # Without the tz database, a fixed offset is exact: India has kept
+    # UTC+05:30 without daylight saving time since 1945.
+    INDIA = timezone(timedelta(hours=5, minutes=30), "IST")
+
+VERSIONS = ("V1", "V2")
+
+# Elements that repeat in marketplace payloads. An element with one of these
+# names always decodes to a list, except directly inside an element of the
+# same name (``paymentInfo`` carries a scalar ``paymentInfo`` field). Domain
+# modules add their own names with ``register_list_elements``.
+LIST_ELEMENTS = {
+    "order",
+    "addressInfo",
+    "paymentInfo",
+    "orderLine",
+    "hsnTax",
+    "Item",
+    "result",
+    "transactionIds",
+}
+
+# Strings the marketplace sends for a missing value, compared case-insensitively.
+MISSING_VALUES = frozenset({"", "null", "na"})
+
+FLAG_VALUES = {
+    "y": True,
+    "n": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+}
+
+# "YYYY-MM-DD HH:MM:SS" or ISO 8601 with "T", optional seconds, fraction and
+# offset. Parsed by hand because ``datetime.fromisoformat`` accepts neither
+# "Z" nor "+0530" before Python 3.11.
+DATETIME_PATTERN = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})[T ]"
+    r"(?P<hour>\d{2}):(?P<minute>\d{2})"
+    r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,6}))?)?"
+    r"(?P<offset>Z|[+-]\d{2}:?\d{2})?"
+)
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+EXPECTED_DATETIME = (
+    "expected YYYY-MM-DD HH:MM:SS or ISO 8601, such as 2026-11-28T14:05:33+05:30"
+)
+
+SNIPPET_LENGTH = 200
+
+
+def register_list_elements(*names: str) -> None:
+    """Add element names that must always decode to lists."""
+    LIST_ELEMENTS.update(names)
+
+
+def normalize_version(version: str) -> str:
+    """Return ``V1`` or ``V2`` for a version spelled in any case."""
+    normalized = (version or "").strip().upper()
+    if normalized not in VERSIONS:
+        raise ValueError(f"Unknown API version {version!r}; use V1 (XML) or V2 (JSON).")
+    return normalized
+
+
+# Encoding ------------------------------------------------------------------
+
+
+def format_datetime(value: datetime) -> str:
+    """Format a datetime as India time ``YYYY-MM-DD HH:MM:SS``.
+
+    A naive value is taken as UTC, the way Odoo stores datetimes.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(INDIA).strftime(DATETIME_FORMAT)
+
+
+def _prepare(value):
+    """Convert Python values to the marketplace's string forms."""
+    if isinstance(value, dict):
+        return {str(key): _prepare(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_prepare(item) for item in value]
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def encode(payload: dict, version: str, root: str | None = None) -> bytes:
+    """Encode a payload as UTF-8 JSON (V2) or XML under ``root`` (V1).
+
+    ``Decimal`` values become plain decimal strings, booleans ``Y``/``N`` and
+    datetimes India time, so both versions carry the same text.
+    """
+    version = normalize_version(version)
+    prepared = _prepare(payload)
+    if version == "V2":
+        return json.dumps(prepared, ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8"
+        )
+    if not root:
+        raise ValueError("A V1 (XML) payload needs a root element name.")
+    if not isinstance(prepared, dict):
+        raise ValueError(
+            f"A V1 (XML) payload must be a mapping, got {type(payload).__name__}."
+        )
+    return xmltodict.unparse({root: prepared}, encoding="utf-8").encode("utf-8")
+
+
+# Decoding ------------------------------------------------------------------
+
+
+def _force_lists(node, list_elements, parent=None):
+    """Wrap single list elements in lists and drop empty list items."""
+    if isinstance(node, list):
+        return [_force_lists(item, list_elements, parent) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {}
+    for key, value in node.items():
+        if key in list_elements and key != parent:
+            if value is None:
+                value = []
+            elif not isinstance(value, list):
+                value = [value]
+            value = [item for item in value if item is not None]
+        result[key] = _force_lists(value, list_elements, key)
+    return result
+
+
+def _snippet(body: bytes) -> str:
+    """Return the redacted start of a body for an error message."""
+    text = body.decode("utf-8", errors="replace")
+    return redact_text(text)[:SNIPPET_LENGTH]
+
+
+def detect_format(version: str, content_type: str | None = None) -> str:
+    """Return ``json`` or ``xml`` from a content type, else from the version."""
+    content_type = (content_type or "").lower()
+    if "json" in content_type:
+        return "json"
+    if "xml" in content_type:
+        return "xml"
+    return "xml" if normalize_version(version) == "V1" else "json"
+
+
+def decode(
+    body: bytes,
+    version: str,
+    content_type: str | None = None,
+    list_elements=None,
+) -> dict:
+    """Decode a JSON or XML body to a dict; raise ``MalformedResponseError``.
+
+    The format comes from ``content_type`` when it names JSON or XML, else
+    from the version. ``list_elements`` adds names to ``LIST_ELEMENTS`` for
+    this call.
+    """
+    names = LIST_ELEMENTS | set(list_elements or ())
+    body_format = detect_format(version, content_type)
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if not body or not body.strip():
+        raise MalformedResponseError(
+            "The response body is empty where a payload was expected."
+        )
+    if body_format == "json":
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise MalformedResponseError(
+                f"The JSON response body is invalid ({exc}): {_snippet(body)}",
+                snippet=_snippet(body),
+            )
+        if not isinstance(data, dict):
+            raise MalformedResponseError(
+                f"The JSON response body is a {type(data).__name__}, not an "
+                f"object: {_snippet(body)}",
+                snippet=_snippet(body),
+            )
+        return _force_lists(data, names)
+    try:
+        document = xmltodict.parse(body, dict_constructor=dict, disable_entities=True)
+    except (ExpatError, ValueError) as exc:
+        raise MalformedResponseError(
+            f"The XML response body is invalid ({exc}): {_snippet(body)}",
+            snippet=_snippet(body),
+        )
+    # The document has exactly one root element; its content is the payload.
+    (content,) = document.values()
+    if content is None:
+        return {}
+    if not isinstance(content, dict):
+        # A root with only text, such as <message>Unauthorized</message>.
+        content = {"#text": content}
+    return _force_lists(content, names)
+
+
+# Value rules ---------------------------------------------------------------
+
+
+def clean(value):
+    """Return a stripped string, or ``None`` for "null", "NA" and empty values.
+
+    Non-string values pass unchanged. An XML element with attributes decodes
+    to a dict; its text is used.
+    """
+    if isinstance(value, dict) and "#text" in value:
+        value = value["#text"]
+    if isinstance(value, str):
+        value = value.strip()
+        if value.lower() in MISSING_VALUES:
+            return None
+    return value
+
+
+def _text(value, field: str) -> str | None:
+    value = clean(value)
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        raise DecodingError(
+            f"Invalid value in {field}: expected text, got a "
+            f"{type(value).__name__} {value!r}.",
+            field=field,
+            value=value,
+        )
+    return str(value)
+
+
+def parse_decimal(value, field: str = "value") -> Decimal | None:
+    """Parse money or a rate to ``Decimal``; missing values return ``None``."""
+    value = clean(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        value = None  # a flag is never an amount; reported below
+    elif isinstance(value, float):
+        value = str(value)
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        number = None
+    if number is None or not number.is_finite():
+        raise DecodingError(
+            f"Invalid number in {field}: {value!r}; expected a decimal such as "
+            "1299.00.",
+            field=field,
+            value=value,
+        )
+    return number
+
+
+def parse_flag(value, field: str = "value") -> bool | None:
+    """Parse Y/N, true/false or 1/0 in any case; missing values return ``None``."""
+    value = clean(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    flag = FLAG_VALUES.get(str(value).strip().lower())
+    if flag is None:
+        raise DecodingError(
+            f"Invalid flag in {field}: {value!r}; expected Y/N, true/false or 1/0.",
+            field=field,
+            value=value,
+        )
+    return flag
+
+
+def parse_datetime(value, field: str = "value") -> datetime | None:
+    """Parse a marketplace date to an aware UTC datetime.
+
+    A value without an offset is India time (Asia/Kolkata). Missing values
+    return ``None``; any other form raises ``DecodingError``.
+    """
+    value = clean(value)
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        parsed = _parse_datetime_text(value, field)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=INDIA)
+    return parsed.astimezone(timezone.utc)
+
+
+def _parse_datetime_text(value, field: str) -> datetime:
+    match = DATETIME_PATTERN.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise DecodingError(
+            f"Invalid date in {field}: {value!r}; {EXPECTED_DATETIME}.",
+            field=field,
+            value=value,
+        )
+    parts = match.groupdict()
+    try:
+        return datetime(
+            int(parts["year"]),
+            int(parts["month"]),
+            int(parts["day"]),
+            int(parts["hour"]),
+            int(parts["minute"]),
+            int(parts["second"] or 0),
+            int((parts["fraction"] or "0").ljust(6, "0")),
+            tzinfo=_parse_offset(parts["offset"]),
+        )
+    except ValueError as exc:
+        raise DecodingError(
+            f"Invalid date in {field}: {value!r} ({exc}); {EXPECTED_DATETIME}.",
+            field=field,
+            value=value,
+        )
+
+
+def _parse_offset(offset: str | None) -> timezone | None:
+    if not offset:
+        return None
+    if offset == "Z":
+        return timezone.utc
+    sign = -1 if offset[0] == "-" else 1
+    digits = offset[1:].replace(":", "")
+    # timezone() raises ValueError for offsets of 24 hours or more.
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def parse_quantity(value, field: str = "quantity") -> int:
+    """Parse a line quantity; a missing quantity is one unit."""
+    number = parse_decimal(value, field)
+    if number is None:
+        return 1
+    if number != number.to_integral_value() or number < 1:
+        raise DecodingError(
+            f"Invalid quantity in {field}: {value!r}; expected a whole number of "
+            "at least 1.",
+            field=field,
+            value=value,
+        )
+    return int(number)
+
+
+# Orders --------------------------------------------------------------------
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [item for item in value if item is not None]
+    return [value]
+
+
+def _mapping(value, field: str) -> dict:
+    value = clean(value)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DecodingError(
+            f"Invalid value in {field}: expected an element with fields, got "
+            f"{value!r}.",
+            field=field,
+            value=value,
+        )
+    return value
+
+
+def _required(value, field: str):
+    if value is None:
+        raise DecodingError(
+            f"Missing value in {field}; the marketplace must send it.",
+            field=field,
+            value=None,
+        )
+    return value
+
+
+def _decode_name(raw: dict, field: str) -> str | None:
+    name = _text(raw.get("name"), f"{field}.name")
+    if name:
+        return name
+    parts = (
+        _text(raw.get("firstName"), f"{field}.firstName"),
+        _text(raw.get("lastName"), f"{field}.lastName"),
+    )
+    return " ".join(part for part in parts if part) or None
+
+
+def _decode_address(raw, field: str) -> Address:
+    raw = _mapping(raw, field)
+    return Address(
+        address_type=_required(
+            _text(raw.get("addressType"), f"{field}.addressType"),
+            f"{field}.addressType",
+        ).upper(),
+        name=_decode_name(raw, field),
+        phone=_text(raw.get("phone"), f"{field}.phone"),
+        email=_text(raw.get("email"), f"{field}.email"),
+        address1=_text(raw.get("address1"), f"{field}.address1"),
+        address2=_text(raw.get("address2"), f"{field}.address2"),
+        address3=_text(raw.get("address3"), f"{field}.address3"),
+        landmark=_text(raw.get("landmark"), f"{field}.landmark"),
+        city=_text(raw.get("city"), f"{field}.city"),
+        state_code=_text(raw.get("state"), f"{field}.state"),
+        pincode=_text(raw.get("pincode"), f"{field}.pincode"),
+        country=_text(raw.get("country"), f"{field}.country"),
+    )
+
+
+def _decode_payment(raw, field: str) -> Payment:
+    raw = _mapping(raw, field)
+    return Payment(
+        cost=parse_decimal(raw.get("paymentCost"), f"{field}.paymentCost"),
+        mode=_text(raw.get("paymentMode"), f"{field}.paymentMode"),
+        status=_text(raw.get("paymentStatus"), f"{field}.paymentStatus"),
+        date=parse_datetime(raw.get("paymentDate"), f"{field}.paymentDate"),
+    )
+
+
+def _decode_tax(raw, field: str) -> TaxLine | None:
+    raw = _mapping(raw, field)
+    tax_type = _text(raw.get("taxType"), f"{field}.taxType")
+    rate = parse_decimal(raw.get("taxRate"), f"{field}.taxRate")
+    value = parse_decimal(raw.get("taxValue"), f"{field}.taxValue")
+    if tax_type is None and rate is None and value is None:
+        return None  # an entry of only "NA" values carries no tax
+    return TaxLine(
+        tax_type=_required(tax_type, f"{field}.taxType").upper(),
+        rate=_required(rate, f"{field}.taxRate"),
+        value=_required(value, f"{field}.taxValue"),
+    )
+
+
+def _decode_status(value, field: str) -> str | None:
+    code = _text(value, field)
+    # An unknown code is kept as sent, so a new marketplace status shows up
+    # instead of disappearing.
+    return status_name(code) or (code.upper() if code else None)
+
+
+def _decode_line(raw, index: int) -> OrderLine:
+    raw = _mapping(raw, f"orderLine[{index}]")
+    transaction_id = _text(raw.get("transactionId"), f"orderLine[{index}]")
+    field = f"orderLine[{transaction_id or index}]"
+    _required(transaction_id, f"{field}.transactionId")
+
+    def decimal(name, default=None):
+        number = parse_decimal(raw.get(name), f"{field}.{name}")
+        return default if number is None else number
+
+    def flag(name):
+        return bool(parse_flag(raw.get(name), f"{field}.{name}"))
+
+    def text(name):
+        return _text(raw.get(name), f"{field}.{name}")
+
+    gst = _mapping(raw.get("gst"), f"{field}.gst")
+    taxes = (
+        _decode_tax(tax, f"{field}.gst.hsnTax[{number}]")
+        for number, tax in enumerate(_as_list(gst.get("hsnTax")))
+    )
+    return OrderLine(
+        transaction_id=transaction_id,
+        article_number=text("articleNumber"),
+        status=_decode_status(raw.get("omsStatusCode"), f"{field}.omsStatusCode"),
+        price=_required(decimal("price"), f"{field}.price"),
+        apportioned_price=_required(
+            decimal("apportionedPrice"), f"{field}.apportionedPrice"
+        ),
+        mrp=decimal("mrp"),
+        quantity=parse_quantity(raw.get("quantity"), f"{field}.quantity"),
+        ship_by_date=parse_datetime(raw.get("shipByDate"), f"{field}.shipByDate"),
+        allocation_date=parse_datetime(
+            raw.get("allocationDate"), f"{field}.allocationDate"
+        ),
+        seller_id=text("sellerID"),
+        is_cod=flag("isCOD"),
+        apportioned_cod_price=decimal("apportionedCODPrice", Decimal("0")),
+        apportioned_shipping_charge=decimal("apportionedShippingCharge", Decimal("0")),
+        tax_type=text("taxType"),
+        tax_value=decimal("taxValue", Decimal("0")),
+        is_gift=flag("isaGift"),
+        gift_message=text("giftMessage"),
+        gift_price=decimal("giftPrice", Decimal("0")),
+        is_freebie=flag("isAFreebie"),
+        parent_transaction_id=text("parentTransactionID"),
+        delivery_mode=text("deliveryMode"),
+        transport_mode=text("transportMode"),
+        fulfillment_type=text("fulfillmentType"),
+        is_precious=flag("isPrecious"),
+        is_fragile=flag("isFragile"),
+        slave_id=text("p1SlaveId"),
+        logistics_id=text("p1LogisticsID"),
+        return_logistics_id=text("returnLogisticsID"),
+        slave_gstin=_text(gst.get("slavegstin"), f"{field}.gst.slavegstin"),
+        destination_state_code=_text(
+            gst.get("destinationStateCode"), f"{field}.gst.destinationStateCode"
+        ),
+        hsn_code=_text(gst.get("hsnCode"), f"{field}.gst.hsnCode"),
+        hsn_taxes=tuple(tax for tax in taxes if tax is not None),
+    )
+
+
+def decode_order(raw: dict) -> Order:
+    """Decode one order of an envelope; raise ``DecodingError`` on a bad value.
+
+    The error message starts with the order number and names the field and
+    value, for example ``orderLine[27357000012002701].shipByDate``.
+    """
+    if not isinstance(raw, dict):
+        raise DecodingError(
+            f"Invalid order: expected an element with fields, got {raw!r}.",
+            field="order",
+            value=raw,
+        )
+    order_no = _text(raw.get("orderNo"), "orderNo")
+    try:
+        _required(order_no, "orderNo")
+        return Order(
+            order_no=order_no,
+            order_type=_text(raw.get("orderType"), "orderType"),
+            order_date=parse_datetime(raw.get("orderDate"), "orderDate"),
+            addresses=tuple(
+                _decode_address(address, f"addressInfo[{index}]")
+                for index, address in enumerate(_as_list(raw.get("addressInfo")))
+            ),
+            payments=tuple(
+                _decode_payment(payment, f"paymentInfo[{index}]")
+                for index, payment in enumerate(_as_list(raw.get("paymentInfo")))
+            ),
+            lines=tuple(
+                _decode_line(line, index)
+                for index, line in enumerate(_as_list(raw.get("orderLine")))
+            ),
+            raw=raw,
+        )
+    except DecodingError as exc:
+        if not order_no:
+            raise
+        raise DecodingError(
+            f"Order {order_no}: {exc.message}", field=exc.field, value=exc.value
+        ) from exc
+
+
+def decode_orders(payload: dict | None) -> list[Order | OrderDecodeFailure]:
+    """Decode the ``order`` list of an envelope, one result per order.
+
+    A bad order becomes an ``OrderDecodeFailure`` and the others still decode.
+    """
+    results = []
+    for raw in _as_list((payload or {}).get("order")):
+        try:
+            results.append(decode_order(raw))
+        except DecodingError as exc:
+            order_no = clean(raw.get("orderNo")) if isinstance(raw, dict) else None
+            order_no = order_no if isinstance(order_no, str) else None
+            results.append(OrderDecodeFailure(order_no=order_no, raw=raw, error=exc))
+    return results
