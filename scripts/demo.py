@@ -1,0 +1,347 @@
+"""Run the sandbox marketplace and an Odoo demo database wired to it.
+
+Starts the sandbox on 127.0.0.1:8870 with generated orders, creates the
+database tatacliq_demo (a copy of the template database, so an old demo
+database is replaced), installs tatacliq_connector with its demo channel,
+serves Odoo on 127.0.0.1:8069, runs one order sync over JSON-RPC and prints a
+summary. Both servers keep running until Ctrl-C or SIGTERM, unless
+--no-serve is given.
+"""
+
+import argparse
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import odoo_env  # noqa: E402
+
+DEMO_DB = "tatacliq_demo"
+SANDBOX_PORT = 8870
+SANDBOX_SFTP_PORT = 8871
+DEMO_CHANNEL_XMLID = ("tatacliq_connector", "demo_channel_tship")
+LOGIN = "admin"
+PASSWORD = "admin"  # Odoo's default admin password on a demo database.
+SANDBOX_SEED_FILE = odoo_env.REPO_ROOT / "tatacliq_sandbox" / "data" / "orders.json"
+
+
+class DemoError(Exception):
+    """A step of the demo failed; the message says which and what to do."""
+
+
+class Stop(Exception):
+    """SIGTERM arrived; unwinds to the cleanup code like Ctrl-C does."""
+
+
+def _raise_stop(signum, frame):
+    raise Stop()
+
+
+def wait_for_http(url: str, process: subprocess.Popen, timeout: float, name: str):
+    """Wait until ``url`` answers with any HTTP status, or fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise DemoError(f"{name} exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # Any HTTP status means the server is up.
+        except OSError:
+            time.sleep(0.5)
+    raise DemoError(f"{name} did not answer on {url} within {timeout:.0f} s")
+
+
+class JsonRpc:
+    """Minimal client for Odoo's /jsonrpc endpoint."""
+
+    def __init__(self, url: str, db: str):
+        self.url = f"{url}/jsonrpc"
+        self.db = db
+        self.uid = None
+        self._id = 0
+
+    def _call(self, service: str, method: str, *args):
+        self._id += 1
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": self._id,
+            "params": {"service": service, "method": method, "args": list(args)},
+        }
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=600) as response:
+            body = json.load(response)
+        if body.get("error"):
+            error = body["error"]
+            message = error.get("data", {}).get("message") or error.get("message")
+            raise DemoError(f"Odoo {service}.{method} failed: {message}")
+        return body["result"]
+
+    def login(self, login: str, password: str) -> int:
+        self.uid = self._call("common", "authenticate", self.db, login, password, {})
+        if not self.uid:
+            raise DemoError(f"login {login!r} was rejected by database {self.db}")
+        return self.uid
+
+    def execute(self, model: str, method: str, *args, **kwargs):
+        return self._call(
+            "object",
+            "execute_kw",
+            self.db,
+            self.uid,
+            PASSWORD,
+            model,
+            method,
+            list(args),
+            kwargs,
+        )
+
+
+def sandbox_command() -> list[str]:
+    """Return the sandbox command, using only options its CLI accepts."""
+    python = sys.executable
+    help_text = subprocess.run(
+        [python, "-m", "tatacliq_sandbox", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=odoo_env.REPO_ROOT,
+        check=False,
+    ).stdout
+    command = [python, "-m", "tatacliq_sandbox", "--port", str(SANDBOX_PORT)]
+    command += ["--generate", "40"]
+    if "--seed " in help_text or "--seed=" in help_text or "--seed SEED" in help_text:
+        command += ["--seed", "7"]
+    if "--seed-file" in help_text and SANDBOX_SEED_FILE.is_file():
+        command += ["--seed-file", str(SANDBOX_SEED_FILE)]
+    return command
+
+
+def start(command: list[str], log_path: Path, env=None) -> subprocess.Popen:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log:
+        # A new session keeps Ctrl-C away from the child, so this script
+        # decides the order of shutdown.
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=odoo_env.REPO_ROOT,
+            env=env,
+            start_new_session=True,
+        )
+
+
+def stop(process: subprocess.Popen | None, name: str) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        print(f"{name} ignored SIGTERM for 15 s; killing it.")
+        process.kill()
+        process.wait()
+
+
+def install_addon(odoo: odoo_env.Odoo, log_path: Path) -> None:
+    command = [
+        *odoo.command(),
+        *odoo_env.server_args(odoo, DEMO_DB),
+        "-i",
+        odoo_env.ADDON,
+        "--stop-after-init",
+        "--no-http",
+        "--max-cron-threads",
+        "0",
+    ]
+    with open(log_path, "w") as log:
+        result = subprocess.run(
+            command,
+            env=odoo_env.pg_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    errors = [
+        line
+        for line in log_path.read_text(errors="replace").splitlines()
+        if " ERROR " in line or " CRITICAL " in line
+    ]
+    if result.returncode != 0 or errors:
+        first = errors[0] if errors else f"exit code {result.returncode}"
+        raise DemoError(f"installing {odoo_env.ADDON} failed: {first}. Log: {log_path}")
+
+
+def find_channel(rpc: JsonRpc) -> int:
+    module, name = DEMO_CHANNEL_XMLID
+    rows = rpc.execute(
+        "ir.model.data",
+        "search_read",
+        [("module", "=", module), ("name", "=", name)],
+        fields=["res_id"],
+    )
+    if rows:
+        return rows[0]["res_id"]
+    ids = rpc.execute("tatacliq.channel", "search", [], limit=1)
+    if not ids:
+        raise DemoError(
+            f"no tatacliq.channel in {DEMO_DB}: the addon's demo data did not "
+            f"create {module}.{name}"
+        )
+    return ids[0]
+
+
+def sync_and_summarize(rpc: JsonRpc, odoo_url: str) -> None:
+    channel_id = find_channel(rpc)
+    started = time.monotonic()
+    rpc.execute("tatacliq.channel", "action_sync_orders", [channel_id])
+    elapsed = time.monotonic() - started
+
+    channel = rpc.execute(
+        "tatacliq.channel",
+        "read",
+        [channel_id],
+        fields=[
+            "name",
+            "last_sync_imported",
+            "last_sync_exceptions",
+            "last_sync_duration",
+        ],
+    )[0]
+    order_count = rpc.execute(
+        "sale.order",
+        "search_count",
+        [("tatacliq_channel_id", "=", channel_id)],
+    )
+    print()
+    print(f"Channel:         {channel['name']} (id {channel_id})")
+    print(f"Orders imported: {channel['last_sync_imported']}")
+    print(f"Exceptions:      {channel['last_sync_exceptions']}")
+    print(
+        f"Sync time:       {channel['last_sync_duration']} s recorded by the "
+        f"channel, {elapsed:.1f} s over JSON-RPC"
+    )
+    print(f"Sale orders:     {order_count} linked to the channel")
+    print(f"Open:            {odoo_url}/odoo (login {LOGIN} / {PASSWORD})")
+    print(f"Sandbox:         http://127.0.0.1:{SANDBOX_PORT}")
+
+
+def run(args: argparse.Namespace, odoo: odoo_env.Odoo) -> None:
+    for port in (SANDBOX_PORT, SANDBOX_SFTP_PORT, args.odoo_port):
+        if odoo_env.port_in_use(port):
+            raise DemoError(
+                f"port {port} on 127.0.0.1 is already in use; stop the process "
+                "that holds it (an earlier demo or sandbox?) and retry"
+            )
+
+    odoo_env.check_postgres()
+    template = odoo_env.ensure_template(odoo, odoo_env.VAR_DIR / "odoo-template.log")
+
+    processes: list[tuple[str, subprocess.Popen]] = []
+    try:
+        sandbox = start(sandbox_command(), odoo_env.VAR_DIR / "demo-sandbox.log")
+        processes.append(("sandbox", sandbox))
+        wait_for_http(f"http://127.0.0.1:{SANDBOX_PORT}/", sandbox, 30, "sandbox")
+        print(f"Sandbox marketplace up on http://127.0.0.1:{SANDBOX_PORT}")
+
+        print(f"Creating database {DEMO_DB} from {template}...", flush=True)
+        odoo_env.drop_db(DEMO_DB)
+        odoo_env.copy_db(template, DEMO_DB)
+        install_log = odoo_env.VAR_DIR / "demo-install.log"
+        print(f"Installing {odoo_env.ADDON} (log: {install_log})...", flush=True)
+        install_addon(odoo, install_log)
+
+        odoo_url = f"http://127.0.0.1:{args.odoo_port}"
+        serve_log = odoo_env.VAR_DIR / "demo-odoo.log"
+        server = start(
+            [
+                *odoo.command(),
+                *odoo_env.server_args(odoo, DEMO_DB),
+                "--db-filter",
+                f"^{DEMO_DB}$",
+                "--http-interface",
+                "127.0.0.1",
+                "--http-port",
+                str(args.odoo_port),
+            ],
+            serve_log,
+            env=odoo_env.pg_env(),
+        )
+        processes.append(("Odoo", server))
+        wait_for_http(f"{odoo_url}/web/login", server, 120, "Odoo")
+        print(f"Odoo up on {odoo_url} (log: {serve_log})", flush=True)
+
+        rpc = JsonRpc(odoo_url, DEMO_DB)
+        rpc.login(LOGIN, PASSWORD)
+        sync_and_summarize(rpc, odoo_url)
+
+        if args.no_serve:
+            return
+        print("\nServing until Ctrl-C.", flush=True)
+        while all(process.poll() is None for _, process in processes):
+            time.sleep(1)
+        for name, process in processes:
+            if process.poll() is not None:
+                raise DemoError(f"{name} exited with code {process.returncode}")
+    finally:
+        for name, process in reversed(processes):
+            stop(process, name)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--no-serve",
+        action="store_true",
+        help="stop both servers after printing the summary",
+    )
+    parser.add_argument(
+        "--odoo-port",
+        type=int,
+        default=8069,
+        help="HTTP port of the demo Odoo on 127.0.0.1 (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+
+    try:
+        odoo = odoo_env.find_odoo()
+    except odoo_env.OdooSetupError as exc:
+        print(f"Demo failed: {exc}", file=sys.stderr)
+        return 1
+    if odoo is None:
+        print(
+            "No Odoo 18.0 found: set ODOO_SRC=/path/to/odoo or unpack Odoo 18.0 "
+            "Community at /opt/odoo-18.0 to run the demo; "
+            f"`python -m tatacliq_sandbox --port {SANDBOX_PORT}` still runs the "
+            "sandbox marketplace alone.",
+            file=sys.stderr,
+        )
+        return 1
+
+    signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        run(args, odoo)
+    except (KeyboardInterrupt, Stop):
+        print("\nStopped the sandbox and Odoo.")
+    except (DemoError, odoo_env.OdooSetupError) as exc:
+        print(f"Demo failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
