@@ -206,6 +206,12 @@ def decode(
         raise MalformedResponseError(
             "The response body is empty where a payload was expected."
         )
+    if "html" in (content_type or "").lower():
+        # A proxy or gateway error page; HTML can even parse as XML.
+        raise MalformedResponseError(
+            f"Expected {body_format.upper()}, got {content_type}: {_snippet(body)}",
+            snippet=_snippet(body),
+        )
     if body_format == "json":
         try:
             data = json.loads(body)
@@ -229,7 +235,12 @@ def decode(
             snippet=_snippet(body),
         )
     # The document has exactly one root element; its content is the payload.
-    (content,) = document.values()
+    ((root, content),) = document.items()
+    if root.lower() == "html":
+        raise MalformedResponseError(
+            f"Expected an XML payload, got an HTML page: {_snippet(body)}",
+            snippet=_snippet(body),
+        )
     if content is None:
         return {}
     if not isinstance(content, dict):
