@@ -1,8 +1,8 @@
 """Run the sandbox marketplace and an Odoo demo database wired to it.
 
-Starts the sandbox on 127.0.0.1:8870 with generated orders, creates the
-database tatacliq_demo (a copy of the template database, so an old demo
-database is replaced), installs tatacliq_connector with its demo channel,
+Starts the sandbox on 127.0.0.1:8870 with generated orders. Creates the
+database tatacliq_demo as a copy of the template database, replacing an old
+demo database, and installs tatacliq_connector with its demo channel. Then
 serves Odoo on 127.0.0.1:8069, runs one order sync over JSON-RPC and prints a
 summary. Both servers keep running until Ctrl-C or SIGTERM, unless
 --no-serve is given.
@@ -32,7 +32,7 @@ SANDBOX_SEED_FILE = odoo_env.REPO_ROOT / "tatacliq_sandbox" / "data" / "orders.j
 
 
 class DemoError(Exception):
-    """A step of the demo failed; the message says which and what to do."""
+    """A demo step failed; the message names the step and the next action."""
 
 
 class Stop(Exception):
@@ -44,7 +44,7 @@ def _raise_stop(signum, frame):
 
 
 def wait_for_http(url: str, process: subprocess.Popen, timeout: float, name: str):
-    """Wait until ``url`` answers with any HTTP status, or fail."""
+    """Wait until ``url`` responds with any HTTP status, or raise DemoError."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -56,7 +56,7 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float, name: str
             return  # Any HTTP status means the server is up.
         except OSError:
             time.sleep(0.5)
-    raise DemoError(f"{name} did not answer on {url} within {timeout:.0f} s")
+    raise DemoError(f"{name} did not respond on {url} within {timeout:.0f} s")
 
 
 class JsonRpc:

@@ -66,7 +66,7 @@ class Record:
 
 @dataclass
 class Outcome:
-    """What the Odoo log says about the run."""
+    """Test counts and log records collected from one Odoo run."""
 
     tests_run: int | None = None
     failed: int = 0
