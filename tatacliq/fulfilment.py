@@ -28,6 +28,7 @@ from .errors import (
     MarketplaceError,
     classify_message,
 )
+from .models import status_name
 
 ITEM = "item"
 register_list_elements(ITEM)
@@ -106,6 +107,15 @@ class HandoverResult(LineResult):
             and ALREADY_HANDED_OVER in (self.error.message or "").lower()
         )
 
+    @property
+    def handed_over(self) -> bool:
+        """Return whether the courier has the parcel, by this call or an earlier one.
+
+        A handover retried after a lost response fails with ``Shipment Already
+        in HOTC``; for the seller the line is handed over all the same.
+        """
+        return self.ok or self.already_handed_over
+
 
 @dataclass(frozen=True, kw_only=True)
 class ManifestLineResult(LineResult):
@@ -162,6 +172,11 @@ def _date(value) -> datetime | None:
 def _text(item: dict, key: str) -> str | None:
     value = clean(item.get(key))
     return None if value is None else str(value)
+
+
+def _line_status(item: dict) -> str | None:
+    code = _text(item, "omsStatusCode")
+    return status_name(code) or code
 
 
 class FulfilmentMixin:
@@ -364,7 +379,7 @@ class FulfilmentMixin:
         return result_class(
             transaction_id=transaction_id,
             ok=ok,
-            line_status=_text(item, "omsStatusCode"),
+            line_status=_line_status(item),
             error=error,
             raw=item,
             **fields,
