@@ -1,6 +1,6 @@
 """HTTP client of the Tata CLiQ seller API.
 
-``BaseClient`` holds the transport: the token, retries, error mapping and the
+``BaseClient`` implements the transport: the token, retries, error mapping and the
 ``on_call`` record of every attempt. ``Client`` adds the order calls here and
 the fulfilment, inventory and returns calls of its mixins, which all go
 through ``BaseClient.call``.
@@ -47,7 +47,7 @@ _logger = logging.getLogger(__name__)
 # The client refreshes a token this long before the marketplace's expiry.
 TOKEN_REFRESH_MARGIN = timedelta(minutes=10)
 # How long a token is reused when its expiry is missing, unreadable or already
-# past by this machine's clock; a 401 still triggers a refresh before that.
+# past by this machine's clock. A 401 still triggers a refresh before that.
 TOKEN_FALLBACK_LIFETIME = timedelta(minutes=30)
 # Bodies in CallRecord are cut to this many characters.
 RECORD_BODY_LIMIT = 20000
@@ -238,9 +238,8 @@ class BaseClient:
     def get_token(self) -> str:
         """Return a valid token, from the cache or freshly requested.
 
-        The cache is shared by every client of this process with the same
-        base URL, seller and login; a token is refreshed 10 minutes before
-        its expiry.
+        Every client of this process with the same base URL, seller and login
+        shares the cache. A token is refreshed 10 minutes before its expiry.
         """
         entry = self._usable_token()
         if entry is not None:
@@ -303,21 +302,17 @@ class BaseClient:
         return entry
 
     def _read_token(self, route: Route, response: requests.Response) -> _CachedToken:
-        if response.status_code in AUTH_STATUSES or 400 <= response.status_code < 500:
+        """Cache the token of a token response; raise for any other response."""
+        if not 200 <= response.status_code < 300:
             message, _code, _ids = self._parse_error(route, response)
             raise AuthenticationError(
-                f"Tata CLiQ refused a token for login {self.username!r} of seller "
-                f"{self.seller_id} (HTTP {response.status_code}): {message}",
+                f"Tata CLiQ rejected the token request of login {self.username!r} "
+                f"of seller {self.seller_id} (HTTP {response.status_code}): {message}",
                 route=route.name,
                 status=response.status_code,
             )
+
         payload = self._decode(route, response)
-        if not isinstance(payload, dict):
-            raise MalformedResponseError(
-                f"{route.name}: expected a JSON object with jwtToken.",
-                route=route.name,
-                status=response.status_code,
-            )
         token = codecs.clean(payload.get("jwtToken"))
         if not isinstance(token, str) or not token:
             raise MalformedResponseError(
@@ -327,6 +322,7 @@ class BaseClient:
                 status=response.status_code,
             )
         self._remember_token(token)
+
         now = self.clock()
         expires_at = self._token_expiry(payload.get("tokenExpiryDate"), now)
         refresh_at = expires_at - TOKEN_REFRESH_MARGIN
@@ -335,6 +331,7 @@ class BaseClient:
             # expiry, so a marketplace that reissues the same token does not
             # make every call request a new one.
             refresh_at = expires_at
+
         entry = _CachedToken(token, expires_at, refresh_at, self._fingerprint)
         _store_token(self._token_key, entry)
         _logger.info(
@@ -401,12 +398,12 @@ class BaseClient:
             self._emit(
                 replace(
                     record,
-                    error=f"HTTP {response.status_code}: token refused, "
+                    error=f"HTTP {response.status_code}: token rejected, "
                     "requesting a new token and repeating the call once",
                 )
             )
             _logger.info(
-                "Tata CLiQ refused the token on %s (HTTP %s); requesting a new "
+                "Tata CLiQ rejected the token on %s (HTTP %s); requesting a new "
                 "token and repeating the call once",
                 route.name,
                 response.status_code,
@@ -484,8 +481,9 @@ class BaseClient:
 
         Returns the final response (any status that is not retried) and its
         record, which the caller completes and emits. Raises
-        ``TransientError`` when the retries are used up and
-        ``MalformedResponseError`` when a response body is cut off.
+        ``TransientError`` when the retries are used up,
+        ``MalformedResponseError`` when a response body is cut off and
+        ``TataCliqError`` for a request that cannot be sent.
         """
         full_url = url + ("?" + urlencode(query) if query else "")
         attempts = self.max_retries + 1
@@ -511,14 +509,14 @@ class BaseClient:
                     f"({self.redact(str(exc))}).",
                     route=route.name,
                 )
-                self._emit(
-                    self._record(
-                        route, full_url, data, None, started, attempt, error.message
-                    )
-                )
-                raise error
             except (requests.ConnectionError, requests.Timeout) as exc:
                 error = self._transport_error(route, exc, attempt)
+            except requests.RequestException as exc:
+                # Not transient: an invalid URL or header, a broken encoding.
+                error = TataCliqError(
+                    self.redact(f"{route.name}: the request failed: {exc}"),
+                    route=route.name,
+                )
             else:
                 if response.status_code not in RETRY_STATUSES:
                     return response, self._record(
@@ -531,6 +529,8 @@ class BaseClient:
                     route, full_url, data, response, started, attempt, error.message
                 )
             )
+            if not isinstance(error, TransientError):
+                raise error
             if attempt == attempts:
                 _logger.warning(
                     "Giving up on Tata CLiQ %s after %s attempt(s): %s",
@@ -578,7 +578,7 @@ class BaseClient:
         if response.status_code == 429:
             retry_after = _parse_retry_after(response.headers.get("Retry-After"))
         return TransientError(
-            f"{route.name}: Tata CLiQ answered HTTP {response.status_code} on "
+            f"{route.name}: Tata CLiQ returned HTTP {response.status_code} on "
             f"attempt {attempt}: {message}",
             route=route.name,
             status=response.status_code,
@@ -599,7 +599,7 @@ class BaseClient:
         if status in AUTH_STATUSES:
             message, _code, _ids = self._parse_error(route, response)
             raise AuthenticationError(
-                f"{route.name}: Tata CLiQ refused a fresh token (HTTP {status}): "
+                f"{route.name}: Tata CLiQ rejected a fresh token (HTTP {status}): "
                 f"{message}",
                 route=route.name,
                 status=status,

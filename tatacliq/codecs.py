@@ -56,8 +56,9 @@ LIST_ELEMENTS = {
     "transactionIds",
 }
 
-# Strings the marketplace sends for a missing value, compared case-insensitively.
-MISSING_VALUES = frozenset({"", "null", "na"})
+# Strings the marketplace sends for a missing value. "null" is compared in any
+# case; "NA" only in capitals, so a name such as "Na" stays a name.
+MISSING_VALUES = frozenset({"", "NA"})
 
 FLAG_VALUES = {
     "y": True,
@@ -262,7 +263,7 @@ def clean(value):
         value = value["#text"]
     if isinstance(value, str):
         value = value.strip()
-        if value.lower() in MISSING_VALUES:
+        if value in MISSING_VALUES or value.lower() == "null":
             return None
     return value
 

@@ -200,13 +200,14 @@ def test_unknown_version():
     assert codecs.normalize_version("v1") == "V1"
 
 
-@pytest.mark.parametrize("value", ["null", "NA", "", "  ", "NULL", "na", None])
+@pytest.mark.parametrize("value", ["null", "NA", "", "  ", "NULL", " NA ", None])
 def test_clean_missing(value):
     assert codecs.clean(value) is None
 
 
 def test_clean_keeps_values():
     assert codecs.clean(" Pune ") == "Pune"
+    assert codecs.clean("Na") == "Na"
     assert codecs.clean(0) == 0
     assert codecs.clean({"@unit": "INR", "#text": "12"}) == "12"
 
