@@ -1,6 +1,6 @@
 """Client calls for accept, pick, pack, labels, shipment, handover and manifests.
 
-Batch routes answer ``200`` with one result per item, so one bad line does not
+Batch routes return ``200`` with one result per item, so one bad line does not
 fail the others: each method returns one typed result per transaction id, in
 the order of the request, with the item's marketplace error classified by
 ``tatacliq.errors.classify_message``. A method raises only when the whole

@@ -6,7 +6,7 @@ element names of ``docs/PROTOCOL.md``) plus the values the marketplace assigned
 with ``invariant=1`` so the same input gives the same bytes on every download.
 
 The standard PDF fonts cover Latin-1 only; other characters (for example the
-rupee sign or Devanagari names) print as boxes, so amounts say "INR".
+rupee sign or Devanagari names) print as boxes, so amounts are in "INR" text.
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ def _value(data: dict, key: str) -> str | None:
     return str(value)
 
 
-def _money(value) -> Decimal:
+def money(value) -> Decimal:
+    """Return an amount as sent (string or number) as ``Decimal``; 0 when missing."""
     if value in MISSING:
         return Decimal("0")
     try:
@@ -211,7 +212,7 @@ def shipping_label_pdf(
         pdf, margin, y, [_person_name(delivery), *_address_lines(delivery)], size=9
     )
     if is_cod:
-        amount = _money(line.get("apportionedPrice")) + _money(
+        amount = money(line.get("apportionedPrice")) + money(
             line.get("apportionedCODPrice")
         )
         pdf.setFont("Helvetica-Bold", 10)
@@ -272,15 +273,15 @@ def gst_lines(line: dict) -> list[tuple[str, Decimal, Decimal]]:
         components.append(
             (
                 _value(tax, "taxType") or "GST",
-                _money(tax.get("taxRate")),
-                _money(tax.get("taxValue")),
+                money(tax.get("taxRate")),
+                money(tax.get("taxValue")),
             )
         )
     if components:
         return components
 
-    total = _money(line.get("apportionedPrice"))
-    tax_value = _money(line.get("taxValue"))
+    total = money(line.get("apportionedPrice"))
+    tax_value = money(line.get("taxValue"))
     if not tax_value:
         return []
     taxable = total - tax_value
@@ -359,7 +360,7 @@ def tax_invoice_pdf(
     )
     y = min(bottom_left, bottom_right) - 14
 
-    total = _money(line.get("apportionedPrice"))
+    total = money(line.get("apportionedPrice"))
     taxes = gst_lines(line)
     tax_total = sum((value for _type, _rate, value in taxes), Decimal("0"))
     taxable = total - tax_total
@@ -384,8 +385,8 @@ def tax_invoice_pdf(
         pdf.drawRightString(columns[3], y, str(value))
         y -= 12
     charges = (
-        ("Shipping charge", _money(line.get("apportionedShippingCharge"))),
-        ("COD charge", _money(line.get("apportionedCODPrice"))),
+        ("Shipping charge", money(line.get("apportionedShippingCharge"))),
+        ("COD charge", money(line.get("apportionedCODPrice"))),
     )
     for label, amount in charges:
         if amount:

@@ -1,6 +1,6 @@
 """Fulfilment routes: accept, pick confirm, pack, labels, shipment, handover, manifest.
 
-Batch routes answer ``200`` with one result per item; an item that fails
+Batch routes return ``200`` with one result per item. An item that fails
 carries ``errorCode`` and ``errorMessage`` and leaves the other items alone.
 What a line gets along the way (AWB, courier, invoice number, manifest id)
 is kept in ``LineState.extra``; manifests live in the state table
@@ -15,16 +15,17 @@ marketplace's ``No Shipment Available for Transactions '<id>'``.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
-
-from tatacliq.models import COURIERS
 
 from .. import documents
 from ..clock import INDIA, india_time
 from ..errors import ApiError
 from ..registry import Request, handles
 from ..state import PACKED_STATUSES, LineState, check_transition
+
+_logger = logging.getLogger(__name__)
 
 ITEM = "item"
 MAX_ITEMS = 100
@@ -131,12 +132,19 @@ def _run_batch(request: Request, step, max_items: int = MAX_ITEMS) -> list[dict]
                 line = _own_line(request, transaction_id)
                 results.append(step(request, line, item))
         except ApiError as error:
+            _logger.info(
+                "Sandbox %s rejected item %s (transaction %s): %s",
+                request.route.name,
+                position,
+                transaction_id,
+                error.message,
+            )
             results.append(_failure(transaction_id, error, line))
     return results
 
 
 def _own_line(request: Request, transaction_id: str) -> LineState:
-    """Return the line the calling seller holds now; a hopped line is a conflict."""
+    """Return the line allocated to the calling seller now, else raise a 409 or 404."""
     line = request.line(transaction_id)
     if line.seller_id != request.seller_id:
         raise ApiError(
@@ -379,7 +387,7 @@ def handover(request: Request):
 @handles("manifest_create", root="manifestResponse")
 def manifest_create(request: Request):
     body = request.body if isinstance(request.body, dict) else {}
-    wanted = {"courier": _field(body, "p1LogisticsID"), "slave_id": None}
+    scope = {"courier": _field(body, "p1LogisticsID"), "slave_id": None}
     manifests = request.state.table("manifests")
     added = []
 
@@ -396,14 +404,14 @@ def manifest_create(request: Request):
         if not line.extra.get("awb_number"):
             raise _refusal(line, AWB_MISSING, 422)
         courier = _courier_key(line)
-        wanted["courier"] = wanted["courier"] or courier
-        if courier != wanted["courier"]:
+        scope["courier"] = scope["courier"] or courier
+        if courier != scope["courier"]:
             raise _refusal(line, COURIER_INVALID, 422)
-        wanted["slave_id"] = wanted["slave_id"] or line.slave_id
-        if line.slave_id != wanted["slave_id"]:
+        scope["slave_id"] = scope["slave_id"] or line.slave_id
+        if line.slave_id != scope["slave_id"]:
             raise ApiError(
                 f"Transaction {line.transaction_id} ships from {line.slave_id}, "
-                f"this manifest is picked up at {wanted['slave_id']}; create one "
+                f"this manifest is picked up at {scope['slave_id']}; create one "
                 "manifest per location.",
                 422,
                 transaction_ids=[line.transaction_id],
@@ -419,8 +427,8 @@ def manifest_create(request: Request):
             manifest_id = f"MF{request.seller_id}{number:06d}"
             manifests[manifest_id] = {
                 "seller_id": request.seller_id,
-                "slave_id": wanted["slave_id"],
-                "courier": wanted["courier"],
+                "slave_id": scope["slave_id"],
+                "courier": scope["courier"],
                 "created_at": request.clock.now(),
                 "transaction_ids": [line.transaction_id for line in added],
             }
@@ -434,7 +442,7 @@ def manifest_create(request: Request):
     succeeded = {r["manifestId"] for r in results if r["status"] == "SUCCESS"}
     if manifest_id is None and len(succeeded) == 1:
         manifest_id = succeeded.pop()
-    courier = manifests[manifest_id]["courier"] if manifest_id else wanted["courier"]
+    courier = manifests[manifest_id]["courier"] if manifest_id else scope["courier"]
     return _envelope(results, manifestId=manifest_id, p1LogisticsID=courier)
 
 
@@ -550,7 +558,7 @@ def _manifest_entry(request: Request, line: LineState) -> documents.ManifestEntr
         if address.get("addressType") == "DA":
             delivery = address
     is_cod = str(line.data.get("isCOD", "N")).upper() in ("Y", "TRUE", "1")
-    amount = documents._money(line.data.get("apportionedPrice")) + documents._money(
+    amount = documents.money(line.data.get("apportionedPrice")) + documents.money(
         line.data.get("apportionedCODPrice")
     )
     return documents.ManifestEntry(
@@ -562,8 +570,3 @@ def _manifest_entry(request: Request, line: LineState) -> documents.ManifestEntr
         is_cod=is_cod,
         amount=amount,
     )
-
-
-def courier_names() -> dict:
-    """Return the courier codes the sandbox assigns, with their names."""
-    return {code: COURIERS[code] for code in DEFAULT_COURIERS}
