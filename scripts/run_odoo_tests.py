@@ -43,9 +43,11 @@ SKIPPED = re.compile(r"^skipped (?P<test>.+?) : (?P<reason>.*)$")
 # "websocket-client module is not installed", "Chrome executable not found",
 # "<path to chrome> not found", "Cannot connect to chrome dev tools", ...
 BROWSER_SKIP = re.compile(r"websocket|chrom|devtools", re.IGNORECASE)
-# ERROR records that report a test outcome already counted by RESULT.
+# ERROR records that report a test outcome already counted by RESULT; the
+# per-module line comes from odoo.modules.loading after at_install tests.
 TEST_OUTCOME = re.compile(
-    r"^(FAIL|ERROR): |^At least one test failed|^Test suite halted|" + RESULT.pattern
+    r"^(FAIL|ERROR): |^At least one test failed|^Test suite halted|"
+    r"^Module \S+: \d+ failures, \d+ errors of \d+ tests|" + RESULT.pattern
 )
 # Output before Odoo's logging starts that means the server crashed.
 CRASH = re.compile(r"Traceback|\w+Error")
@@ -247,8 +249,10 @@ def report(outcome: Outcome, returncode: int, log_path: Path) -> bool:
         # The run failed before any test could: count that as one failure.
         failed = 1
     line = f"odoo: {outcome.passed} passed, {failed} failed"
-    if outcome.skipped:
-        line += f", {len(outcome.skipped)} skipped"
+    # A browser skip is already counted as failed.
+    skipped = len(outcome.skipped) - len(outcome.browser_skips)
+    if skipped:
+        line += f", {skipped} skipped"
     print(line, flush=True)
     return not problems
 

@@ -184,6 +184,8 @@ def test_log_failure_counted():
         f"{PREFIX} ERROR tcq {MODULE}: FAIL: TestSync.test_pull\n"
         "Traceback (most recent call last):\n"
         "AssertionError: 2 != 3",
+        f"{PREFIX} ERROR tcq odoo.modules.loading: Module tatacliq_connector: "
+        "1 failures, 0 errors of 7 tests",
         f"{PREFIX} ERROR tcq odoo.modules.loading: At least one test failed "
         "when loading the modules.",
         _result_line(1, 0, 7, level="ERROR"),
