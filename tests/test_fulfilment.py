@@ -27,8 +27,7 @@ from tatacliq.fulfilment import (
     PackResult,
     Shipment,
 )
-from tatacliq_sandbox.auth import Seller
-from tatacliq_sandbox.server import Sandbox
+from tatacliq_sandbox import Sandbox, Seller
 
 DEMO = "273570"
 WAREHOUSE = "273570-WH01"
