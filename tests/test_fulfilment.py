@@ -574,3 +574,28 @@ def test_large_batch_is_chunked(sandbox):
     assert len(results) == 120
     assert all(result.ok for result in results)
     assert len(sandbox.calls.for_route("line_accept")) - calls_before == 2
+
+
+def test_pack_assigns_missing_courier(sandbox):
+    client = _client(sandbox)
+    (txn,) = _seed(sandbox, _line(courier="NA"))
+    _pack_ready(client, [txn])
+
+    (packed,) = client.pack([txn])
+    assert packed.ok, packed.error
+    assert packed.logistics_id in ("DL", "BD", "EE", "XC")
+    assert packed.awb_number.startswith(packed.logistics_id)
+    assert sandbox.line(txn).data["p1LogisticsID"] == packed.logistics_id
+
+
+def test_pack_after_hop_to_other_seller(sandbox):
+    client = _client(sandbox)
+    (txn,) = _seed(sandbox, _line())
+    sandbox.state.allocate(sandbox.line(txn), LUXURY, f"{LUXURY}-WH01")
+
+    (result,) = client.pack([txn])
+    assert not result.ok
+    assert "reallocated to another seller" in result.error.message
+    assert result.error.error_code == "TC-409"
+    with pytest.raises(MarketplaceError, match="reallocated"):
+        client.shipping_label(txn)
