@@ -264,7 +264,11 @@ class BaseClient:
         return entry
 
     def _refresh_token(self, rejected: str) -> str:
-        """Return a token other than ``rejected``, requesting one at most once."""
+        """Return a cached token other than ``rejected``, or request one token.
+
+        The marketplace may return the rejected token again (it reissues no
+        token within 15 minutes); the caller then raises instead of retrying.
+        """
         with _token_lock(self._token_key):
             entry = self._usable_token(rejected=rejected)
             if entry is not None:

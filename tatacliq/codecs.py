@@ -3,9 +3,9 @@
 Both versions decode to the same plain dicts. An XML document loses its root
 element on decode, and the elements named in ``LIST_ELEMENTS`` always decode
 to lists, so a list of one element looks the same in both versions. Values
-stay strings; ``decode_orders`` turns an order envelope into typed
-``tatacliq.models`` objects with the value rules of the protocol (missing
-values, ``Decimal`` money, flags, India time converted to UTC).
+stay strings. ``decode_orders`` turns an order envelope into typed
+``tatacliq.models`` objects with the value rules of the protocol: missing
+values, ``Decimal`` money, flags, and India time converted to UTC.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 def is_secret_name(name: str) -> bool:
-    """Return whether a field or header name holds a secret."""
+    """Return whether a field or header name contains a secret."""
     normalized = re.sub(r"[\s_-]", "", str(name)).lower()
     if normalized.startswith("@"):
         normalized = normalized[1:]

@@ -5,7 +5,6 @@ import json
 import logging
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -158,7 +157,7 @@ def test_token_refreshed_before_expiry(sandbox, make_client, sample_orders):
     assert client.get_token() == first_token
     assert len(route_calls(sandbox, "token")) == 1
 
-    # 9 minutes before expiry: refreshed before the call, never answered 401.
+    # 9 minutes before expiry: refreshed before the call, so no 401 is seen.
     sandbox.clock.advance(minutes=2)
     client.get_order(sample_orders[0])
 
@@ -494,12 +493,18 @@ def test_invalid_page_size(make_client):
 
 def test_v1_and_v2_orders_equal(sandbox, make_client, sample_orders):
     seed_copies(sandbox, 5)
+    # Generated orders add OMNI, LUXURY, COD and gift lines to the sample's.
+    sandbox.generate(SELLER_ID, 20, seed=11)
 
-    xml_orders = all_orders(make_client(version="V1"), page_size=4)
-    json_orders = all_orders(make_client(version="V2"), page_size=4)
+    xml_pages = list(make_client(version="V1").iter_order_pages(page_size=4))
+    json_pages = list(make_client(version="V2").iter_order_pages(page_size=4))
 
-    assert len(json_orders) == 7
+    xml_orders = [order for page in xml_pages for order in page.orders]
+    json_orders = [order for page in json_pages for order in page.orders]
+    assert len(json_orders) == 27
     assert xml_orders == json_orders
+    assert [failure for page in xml_pages for failure in page.failures] == []
+    assert [failure for page in json_pages for failure in page.failures] == []
     formats = {
         "XML" if "AVT_XML_" in call.path else "JSON"
         for call in route_calls(sandbox, "orders_list")
@@ -615,9 +620,3 @@ def test_repr_has_no_secrets(make_client):
 
     for secret in SECRETS:
         assert secret not in text
-
-
-def test_refresh_margin_constant():
-    from tatacliq import client as client_module
-
-    assert timedelta(minutes=10) == client_module.TOKEN_REFRESH_MARGIN
