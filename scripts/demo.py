@@ -28,7 +28,11 @@ SANDBOX_SFTP_PORT = 8871
 DEMO_CHANNEL_XMLID = ("tatacliq_connector", "demo_channel_tship")
 LOGIN = "admin"
 PASSWORD = "admin"  # Odoo's default admin password on a demo database.
-SANDBOX_SEED_FILE = odoo_env.REPO_ROOT / "tatacliq_sandbox" / "data" / "orders.json"
+# Real-shaped marketplace orders shipped with the sandbox, on top of the
+# generated ones.
+SANDBOX_SEED_FILE = (
+    odoo_env.REPO_ROOT / "tatacliq_sandbox" / "samples" / "orders-v2.json"
+)
 
 
 class DemoError(Exception):
@@ -110,20 +114,11 @@ class JsonRpc:
 
 
 def sandbox_command() -> list[str]:
-    """Return the sandbox command, using only options its CLI accepts."""
-    python = sys.executable
-    help_text = subprocess.run(
-        [python, "-m", "tatacliq_sandbox", "--help"],
-        capture_output=True,
-        text=True,
-        cwd=odoo_env.REPO_ROOT,
-        check=False,
-    ).stdout
-    command = [python, "-m", "tatacliq_sandbox", "--port", str(SANDBOX_PORT)]
-    command += ["--generate", "40"]
-    if "--seed " in help_text or "--seed=" in help_text or "--seed SEED" in help_text:
-        command += ["--seed", "7"]
-    if "--seed-file" in help_text and SANDBOX_SEED_FILE.is_file():
+    """Return the sandbox command: demo seller, sample orders, generated orders."""
+    command = [sys.executable, "-m", "tatacliq_sandbox"]
+    command += ["--port", str(SANDBOX_PORT), "--sftp-port", str(SANDBOX_SFTP_PORT)]
+    command += ["--generate", "40", "--seed", "7"]
+    if SANDBOX_SEED_FILE.is_file():
         command += ["--seed-file", str(SANDBOX_SEED_FILE)]
     return command
 
