@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from .errors import (
     AuthenticationError,
@@ -35,12 +36,28 @@ DEFAULT_BATCH_SIZE = 500
 
 
 def _whole_number(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValueError(f"{name} must be a whole number, got {value!r}.")
+    """Return ``value`` as an int of 0 or more; floats must be whole (3.0).
+
+    Odoo quantities are floats, so a whole float is accepted; a fraction is
+    rejected rather than rounded, because the caller knows how to round stock.
+    """
+    invalid = ValueError(f"{name} must be a whole number, got {value!r}.")
+    if isinstance(value, bool):
+        raise invalid
+    if isinstance(value, (float, Decimal)):
+        try:
+            whole = int(value)
+        except (ValueError, OverflowError):  # NaN, infinity
+            raise invalid
+        if whole != value:
+            raise invalid
+        value = whole
+    if not isinstance(value, (int, str)):
+        raise invalid
     try:
         number = int(value)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {value!r}.")
+        raise invalid
     if number < 0:
         raise ValueError(
             f"{name} must be 0 or more, got {number}; send 0 for a product "
