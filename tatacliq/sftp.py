@@ -417,7 +417,8 @@ class SftpExchange:
                 f"{self.username!r} with a {method} ({type(exc).__name__})."
             )
 
-    def _client(self) -> paramiko.SFTPClient:
+    def sftp_client(self) -> paramiko.SFTPClient:
+        """Return the connected paramiko ``SFTPClient``, connecting on first use."""
         self.connect()
         return self._sftp
 
@@ -425,7 +426,7 @@ class SftpExchange:
 
     def _exists(self, path: str) -> bool:
         try:
-            self._client().stat(path)
+            self.sftp_client().stat(path)
         except FileNotFoundError:
             return False
         return True
@@ -465,7 +466,7 @@ class SftpExchange:
                 )
             keys.add(item.key)
         data = write_inventory_csv(items)
-        sftp = self._client()
+        sftp = self.sftp_client()
 
         for _attempt in range(10):
             name = self._new_name()
@@ -509,7 +510,7 @@ class SftpExchange:
 
     def _read(self, path: str) -> bytes:
         try:
-            with self._client().open(path, "rb") as remote:
+            with self.sftp_client().open(path, "rb") as remote:
                 return remote.read()
         except FileNotFoundError:
             raise

@@ -73,15 +73,20 @@ class SftpUser:
         return f"SftpUser({self.username!r}, seller {self.seller_id})"
 
 
-def generate_host_key() -> paramiko.Ed25519Key:
-    """Return a new Ed25519 host key."""
+def generate_key_pem() -> str:
+    """Return a new unencrypted Ed25519 private key in OpenSSH format."""
+    # paramiko cannot write Ed25519 private keys, so cryptography builds it.
     private = ed25519.Ed25519PrivateKey.generate()
-    pem = private.private_bytes(
+    return private.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.OpenSSH,
         serialization.NoEncryption(),
     ).decode("ascii")
-    return paramiko.Ed25519Key.from_private_key(io.StringIO(pem))
+
+
+def generate_host_key() -> paramiko.Ed25519Key:
+    """Return a new Ed25519 host key."""
+    return paramiko.Ed25519Key.from_private_key(io.StringIO(generate_key_pem()))
 
 
 def load_or_create_host_key(path: str | os.PathLike | None) -> paramiko.PKey:
@@ -94,13 +99,13 @@ def load_or_create_host_key(path: str | os.PathLike | None) -> paramiko.PKey:
         return generate_host_key()
     path = Path(path)
     if not path.exists():
-        key = generate_host_key()
+        pem = generate_key_pem()
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
-            key.write_private_key(handle)
+            handle.write(pem)
         _logger.info("SFTP host key created in %s", path)
-        return key
+        return paramiko.Ed25519Key.from_private_key(io.StringIO(pem))
     for key_class in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
         try:
             return key_class.from_private_key_file(str(path))
@@ -199,9 +204,12 @@ class SftpServer:
         """Return the user; the demo login exists while the demo seller does."""
         with self._lock:
             user = self.users.get(username)
-        if user is None and username == DEMO_SFTP_USER:
-            if DEMO_SELLER_ID in self.sandbox.state.sellers:
-                user = SftpUser(DEMO_SFTP_USER, DEMO_SELLER_ID, DEMO_SFTP_PASSWORD)
+        if (
+            user is None
+            and username == DEMO_SFTP_USER
+            and DEMO_SELLER_ID in self.sandbox.state.sellers
+        ):
+            user = SftpUser(DEMO_SFTP_USER, DEMO_SELLER_ID, DEMO_SFTP_PASSWORD)
         return user
 
     def home(self, seller_id: str) -> Path:
@@ -270,6 +278,10 @@ class SftpServer:
                 break
             connection.settimeout(None)
             transport = paramiko.Transport(connection)
+            # A client that closes its socket without an SSH disconnect message
+            # makes paramiko log an error; a child logger lets a test or the
+            # demo quieten server transports alone.
+            transport.set_log_channel(f"{__name__}.transport")
             transport.add_server_key(self.host_key)
             transport.set_subsystem_handler(
                 "sftp", paramiko.SFTPServer, _SftpInterface, self
@@ -398,7 +410,7 @@ class SftpServer:
                     "",
                     "",
                     REJECTED,
-                    f"File {name} misses the column(s) {', '.join(missing)}; "
+                    f"File {name} is missing the column(s) {', '.join(missing)}; "
                     f"expected the header {','.join(UPLOAD_FIELDS)}",
                 )
             ]
@@ -418,10 +430,12 @@ class SftpServer:
                         "split it into several files",
                     )
                 ]
-            # A short line leaves columns out; a long one is reported below.
+            # A short line leaves its last columns empty, as spreadsheet
+            # exports do; the item check then names a missing Inventory. A
+            # long line has values without a column and is refused.
             stripped = [value.strip() for value in values]
             entry = dict(zip(header, stripped, strict=False))
-            if len(values) != len(header):
+            if len(values) > len(header):
                 shape_errors[len(entries)] = (
                     f"Line {reader.line_num} has {len(values)} fields; expected "
                     f"{len(header)} ({','.join(header)})"
