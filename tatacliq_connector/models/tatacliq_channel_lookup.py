@@ -116,7 +116,7 @@ class TataCliqChannel(models.Model):
             [("id", "in", ids), ("company_id", "in", [False, self.company_id.id])]
         )
 
-    def _product_lookup_result(self, key, products, mappings, source):
+    def _product_lookup_result(self, key, products, mappings, kind):
         Product = self.env["product.product"]
         if len(products) == 1:
             return ProductLookup(key, products, mappings[:1], Product)
@@ -130,11 +130,11 @@ class TataCliqChannel(models.Model):
             )
             return ProductLookup(key, Product, mappings, Product, message)
         message = _(
-            "Article number %(sku)s matches several %(source)s on channel "
+            "Article number %(sku)s matches several %(kind)s on channel "
             "%(channel)s: %(products)s. Keep one product for it (for example with "
             "a product mapping), then process the order again.",
             sku=key,
-            source=source,
+            kind=kind,
             channel=self.name,
             products=", ".join(products.mapped("display_name")),
         )
