@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import threading
 
 from .auth import demo_seller
@@ -29,6 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="also serve SFTP on this port (off when left out)",
+    )
+    parser.add_argument(
+        "--sftp-host-key",
+        default=None,
+        metavar="FILE",
+        help="SFTP host key file, created when missing (default: a new key per run)",
     )
     parser.add_argument(
         "--seed-file",
@@ -53,8 +60,11 @@ def main(argv=None) -> int:
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
     seller = demo_seller()
-    sandbox = Sandbox(args.host, args.port, args.sftp_port)
+    sandbox = Sandbox(
+        args.host, args.port, args.sftp_port, sftp_host_key_file=args.sftp_host_key
+    )
     sandbox.add_seller(seller)
     for path in args.seed_file:
         order_nos = sandbox.seed_file(seller.seller_id, path)
@@ -62,6 +72,7 @@ def main(argv=None) -> int:
     if args.generate:
         order_nos = sandbox.generate(seller.seller_id, args.generate, seed=args.seed)
         print(f"Generated {len(order_nos)} orders (seed {args.seed})")
+
     sandbox.start()
     # These are the published demo credentials, not secrets.
     print(f"Tata CLiQ sandbox marketplace at {sandbox.url}")
@@ -74,11 +85,17 @@ def main(argv=None) -> int:
     print(f"  slave ids    {', '.join(seller.slave_ids)}")
     print(f"  admin        {sandbox.url}/_sandbox/state")
     print("Press Ctrl-C to stop.", flush=True)
+
+    # SIGTERM (from a supervising script) stops as cleanly as Ctrl-C.
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stopped.set())
     try:
-        threading.Event().wait()
+        while not stopped.wait(0.5):
+            pass
     except KeyboardInterrupt:
-        print("Stopping.")
+        pass
     finally:
+        print("Stopping.", flush=True)
         sandbox.stop()
     return 0
 

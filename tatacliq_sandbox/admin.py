@@ -1,6 +1,6 @@
 """Admin routes under ``/_sandbox/`` for the demo and manual use (JSON only).
 
-Routes (bodies and answers are JSON):
+Routes (request and response bodies are JSON):
 
 - ``GET /_sandbox/state`` (query ``seller_id``): sellers, orders with their
   line states, pending faults and the clock.
@@ -15,6 +15,9 @@ Routes (bodies and answers are JSON):
 - ``POST /_sandbox/lines/<transaction id>/status`` ``{"status", "note",
   "force"}``: move a line as the marketplace would, outside the seller's ERP.
 - ``GET|DELETE /_sandbox/calls``: the call log, or clear it.
+- customer cancellations and returns, deliveries, returns to origin,
+  refunds, the hop limit and store stock: ``ADMIN_RESOURCES`` of
+  ``tatacliq_sandbox.handlers.returns``.
 - ``GET|POST /_sandbox/clock`` ``{"advance_seconds"}``, ``{"set", "frozen"}``
   or ``{"reset": true}``: read or move the clock.
 
@@ -30,6 +33,7 @@ from datetime import datetime
 from .auth import Seller
 from .clock import india_time, parse_india_time
 from .errors import ApiError
+from .handlers.returns import ADMIN_RESOURCES
 
 SELLER_FIELDS = {f.name for f in dataclasses.fields(Seller)}
 
@@ -77,6 +81,8 @@ def _dispatch(sandbox, method, parts, query, data):
         return {"calls": [call.as_dict() for call in list(sandbox.calls)]}
     if resource == "clock":
         return _clock(sandbox, method, data)
+    if resource in ADMIN_RESOURCES:
+        return ADMIN_RESOURCES[resource](sandbox, method, parts[1:], data)
     raise ApiError(
         f"No admin route for {method} /_sandbox/{'/'.join(parts)}; see the "
         "tatacliq_sandbox.admin module for the list.",

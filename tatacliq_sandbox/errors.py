@@ -1,10 +1,10 @@
-"""The error a sandbox handler raises to answer with a marketplace error body."""
+"""The error a sandbox handler raises to send a marketplace error body."""
 
 from __future__ import annotations
 
 
 class ApiError(Exception):
-    """A failure answered with the error body of docs/PROTOCOL.md.
+    """A failure sent as the error body of docs/PROTOCOL.md.
 
     ``status`` is the HTTP status; ``error_code`` defaults to ``TC-<status>``;
     ``transaction_ids`` name the lines the error is about.

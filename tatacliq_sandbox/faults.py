@@ -2,15 +2,15 @@
 
 Kinds and their options:
 
-- ``5xx``: answer ``status`` (default 503) with an error body.
-- ``429``: answer 429 with ``Retry-After: retry_after`` (seconds, default 1).
-- ``slow``: wait ``delay`` seconds (default 2.0), then answer normally.
-- ``truncate``: answer normally but send only the first ``keep`` bytes of the
+- ``5xx``: respond with ``status`` (default 503) with an error body.
+- ``429``: respond with 429 and ``Retry-After: retry_after`` (seconds, default 1).
+- ``slow``: wait ``delay`` seconds (default 2.0), then respond normally.
+- ``truncate``: respond normally but send only the first ``keep`` bytes of the
   body (default half), with a matching Content-Length, so the client sees a
   complete response whose body does not parse.
-- ``malformed``: answer 200 with ``body`` (default an HTML gateway page).
-- ``expire_token``: revoke the token the call presents and answer 401.
-- ``disconnect``: close the connection without an answer.
+- ``malformed``: respond 200 with ``body`` (default an HTML gateway page).
+- ``expire_token``: revoke the token the call presents and respond 401.
+- ``disconnect``: close the connection without a response.
 
 ``5xx`` and ``disconnect`` take ``after_handling=True`` to run the handler
 first, so the marketplace's state changes although the client sees a failure

@@ -356,9 +356,9 @@ class Product:
 def slab_rate(hsn: str, price: Decimal) -> Decimal:
     """Return the GST rate of garments (HSN 61, 62) and footwear (64) by price.
 
-    NOTE: slabs of the GST rate schedule in force from 2022 until September
-    2025: garments 5% up to INR 1000 a piece and 12% above; footwear 12% up
-    to INR 1000 and 18% above.
+    NOTE: these are the slabs in force from 2022 until September 2025.
+    Garments pay 5% up to INR 1000 a piece and 12% above. Footwear pays 12%
+    up to INR 1000 and 18% above.
     """
     if hsn.startswith("64"):
         return Decimal("12") if price <= 1000 else Decimal("18")
@@ -485,14 +485,14 @@ def generate_orders(
     gift_share: float = 0.15,
     freebie_share: float = 0.2,
     intrastate_share: float = 0.3,
-    taken=None,
+    exists=None,
 ) -> list[dict]:
     """Return ``count`` order payloads for ``seller`` in the marketplace JSON shape.
 
     ``skus`` replaces the default catalogue (see ``catalogue_from``);
     ``fulfillment_types`` limits the models (default all four); ``slave_ids``
-    limits the locations. ``taken(value)`` tells which order numbers and
-    transaction ids exist already, so that repeated calls stay unique.
+    limits the locations. ``exists(value)`` returns True for an order number
+    or transaction id that is already used, so repeated calls stay unique.
     Dates are relative to ``now``.
     """
     if count < 0:
@@ -521,13 +521,13 @@ def generate_orders(
             "freebie": freebie_share,
             "intrastate": intrastate_share,
         },
-        taken or (lambda _value: False),
+        exists or (lambda _value: False),
     )
     return [builder.order() for _ in range(count)]
 
 
 class _OrderBuilder:
-    def __init__(self, seller, rng, now, catalogue, types, slave_ids, shares, taken):
+    def __init__(self, seller, rng, now, catalogue, types, slave_ids, shares, exists):
         self.seller = seller
         self.rng = rng
         self.now = now
@@ -536,7 +536,7 @@ class _OrderBuilder:
         self.types = types
         self.slave_ids = slave_ids
         self.shares = shares
-        self.taken = taken
+        self.exists = exists
         self.issued: set[str] = set()
         digits = "".join(ch for ch in seller.seller_id if ch.isdigit())
         if len(digits) != 6:
@@ -872,7 +872,7 @@ class _OrderBuilder:
                     f"{self.txn_prefix}{value}{index}" for index in range(1, width + 1)
                 ]
             )
-            if not any(c in self.issued or self.taken(c) for c in candidates):
+            if not any(c in self.issued or self.exists(c) for c in candidates):
                 self.issued.update(candidates)
                 return value
         raise RuntimeError(

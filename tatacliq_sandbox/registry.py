@@ -67,7 +67,7 @@ def handles(route_name: str, *, root: str = "response", auth: bool = True):
 
 @dataclass
 class Reply:
-    """A handler's answer when a plain dict or bytes is not enough."""
+    """A handler's response when a plain dict or bytes is not enough."""
 
     payload: dict | None = None
     status: int = 200
@@ -79,7 +79,7 @@ class Reply:
 
 @dataclass
 class Request:
-    """One marketplace call as a handler sees it.
+    """One marketplace call as a handler receives it.
 
     ``version`` is "V1" (XML) or "V2" (JSON), from the path; ``params`` are
     the route's own path values (``order_no``, ``transaction_id``, ...);

@@ -25,6 +25,7 @@ from .auth import Seller, TokenStore, demo_seller
 from .clock import Clock
 from .errors import ApiError
 from .faults import DEFAULT_MALFORMED_BODY, Fault, FaultInjector
+from .handlers.returns import ReturnsSandboxMixin
 from .registry import HANDLERS, Reply, Request
 from .routing import RouteTable
 from .state import LineState, OrderState, State
@@ -35,7 +36,7 @@ ADMIN_PREFIX = "/_sandbox"
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "application/xml; charset=utf-8"
 PDF_TYPE = "application/pdf"
-# Request bodies above this size are answered 413; inventory pushes of a few
+# Request bodies above this size are rejected with 413; inventory pushes of a few
 # thousand items stay far below it.
 MAX_BODY_BYTES = 20 * 1024 * 1024
 # Request body fields the call log never keeps.
@@ -44,13 +45,13 @@ SECRET_FIELDS = ("password", "apiSecret", "api_secret")
 
 @dataclass
 class CallRecord:
-    """One request the sandbox answered (or dropped, for a disconnect fault)."""
+    """One request the sandbox handled (or dropped, for a disconnect fault)."""
 
     at: datetime
     route: str | None
     method: str
     path: str
-    status: int | None  # None when the connection was closed without an answer
+    status: int | None  # None when the connection was closed without a response
     seller_id: str | None = None
     version: str | None = None
     fault: str | None = None
@@ -99,7 +100,7 @@ class Response:
     disconnect: bool = False
 
 
-class Sandbox:
+class Sandbox(ReturnsSandboxMixin):
     """A Tata CLiQ marketplace on 127.0.0.1 for tests and the demo.
 
     ``port=0`` binds a free port (read ``port`` or ``url`` after ``start``).
@@ -116,12 +117,16 @@ class Sandbox:
         *,
         clock: Clock | None = None,
         route_overrides: dict | None = None,
+        sftp_host_key_file: str | Path | None = None,
     ):
         _check_loopback(host)
         handlers.load()
         self.host = host
         self.requested_port = port
         self.sftp_port = sftp_port
+        # The SFTP server keeps its host key in this file when one is named,
+        # so a client that pinned the key still trusts it after a restart.
+        self.sftp_host_key_file = sftp_host_key_file
         self.clock = clock or Clock()
         self.state = State(self.clock)
         self.tokens = TokenStore(self.clock)
@@ -249,14 +254,14 @@ class Sandbox:
                 count,
                 seed=seed,
                 now=self.clock.now(),
-                taken=self._taken_ids,
+                exists=self._id_exists,
                 **options,
             )
             return [
                 self.state.add_order(seller_id, order).order_no for order in payloads
             ]
 
-    def _taken_ids(self, value: str) -> bool:
+    def _id_exists(self, value: str) -> bool:
         return value in self.state.orders or value in self.state.lines
 
     def line(self, transaction_id) -> LineState:
@@ -434,6 +439,14 @@ class Sandbox:
             result = spec.func(request)
             return _reply_response(result, request.version, spec.root)
         except ApiError as error:
+            _logger.info(
+                "Sandbox route %s returned %s for seller %s: %s (transactions %s)",
+                request.route.name,
+                error.status,
+                request.seller_id,
+                error.message,
+                ", ".join(error.transaction_ids) or "none",
+            )
             return _error_response(error, request.version)
         except Exception:
             _logger.exception(

@@ -59,7 +59,7 @@ BEFORE_PACK_STATUSES = frozenset(
     {"ORDALLOC", "ORDACCEP", "PICKINPR", "PICKHOLD", "PICKCONF", "PILIGENE"}
 )
 BEFORE_HANDOVER_STATUSES = BEFORE_PACK_STATUSES | PACKED_STATUSES | {"ORDONHLD"}
-# Steps a seller asks for through the API. A seller whose status mappings are
+# Steps a seller requests through the API. A seller whose status mappings are
 # missing on the marketplace gets the marketplace's "Kindly Connect to Seller
 # Portal team" message for each of them.
 SELLER_STEPS = frozenset(
@@ -83,13 +83,13 @@ def _rule(allowed, message):
     return Rule(frozenset(allowed), message)
 
 
-# The marketplace enforces these orders of steps (observed): pick confirm needs
-# ORDALLOC, PILIGENE or PICKCONF; SCANNED needs PICKCONF, refused with the
-# marketplace's own misspelt "Order Not in PICKCONG status"; handover needs
-# SCANNED (or a click-and-collect intimation); rejection is allowed from
-# ORDACCEP, PICKINPR, PILIGENE or PICKCONF. The other rows are defined by this
-# project in the same spirit. Pick confirm also accepts the accepted and
-# picking states, because the accept route exists.
+# The marketplace enforces these orders of steps (observed). Pick confirm needs
+# ORDALLOC, PILIGENE or PICKCONF. SCANNED needs PICKCONF, and a line in any
+# other status gets the marketplace's own misspelt "Order Not in PICKCONG
+# status". Handover needs SCANNED (or a click-and-collect intimation).
+# Rejection is allowed from ORDACCEP, PICKINPR, PILIGENE or PICKCONF. The other
+# rows are defined by this project in the same spirit. Pick confirm also
+# accepts the accepted and picking states, because the accept route exists.
 TRANSITIONS: dict[str, Rule] = {
     "ORDALLOC": _rule({"ODREALOC", "ORDONHLD"}, "Order Not in ODREALOC status"),
     "ORDACCEP": _rule({"ORDALLOC", "ORDACCEP"}, "Order Not in ORDALLOC status"),
@@ -474,7 +474,7 @@ class State:
             return [self.lines[txn] for txn in order.transaction_ids]
 
     def records_for(self, order: OrderState, seller_id: str) -> list[tuple]:
-        """Return the (line, holding) pairs of ``order`` that ``seller_id`` sees.
+        """Return the (line, holding) pairs of ``order`` in ``seller_id``'s feed.
 
         ``holding`` is None for a line the seller holds now, else the record
         of a store of this seller that lost the line in a hop.
@@ -490,7 +490,7 @@ class State:
         return records
 
     def orders_for(self, seller_id: str, *, active_only: bool = True) -> list:
-        """Return the orders the seller sees, in allocation order.
+        """Return the orders in the seller's feed, in allocation order.
 
         With ``active_only`` an order counts when the seller holds at least one
         of its lines in an active status (allocated up to handed over).

@@ -3,7 +3,7 @@
 ``sandbox`` starts a ``Sandbox.demo()`` on a free loopback port for one test.
 ``sandbox_api`` calls it with ``requests`` (not the connector's client), so
 tests of the sandbox do not depend on the client. ``make_api`` builds the same
-helpers for another seller. ``demo_credentials`` holds the demo seller's
+helpers for another seller. ``demo_credentials`` contains the demo seller's
 logins.
 """
 

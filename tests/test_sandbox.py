@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -401,6 +402,7 @@ def test_generator_covers_marketplace_variety(sandbox):
     lines = [line for order in orders for line in order["orderLine"]]
     seller = sandbox.seller(SELLER_ID)
     assert {line["fulfillmentType"] for line in lines} == set(FULFILLMENT_TYPES)
+
     modes = Counter(order["paymentInfo"][0]["paymentMode"] for order in orders)
     assert modes["COD"] > 30
     assert sum(modes.values()) - modes["COD"] > 100
@@ -411,6 +413,7 @@ def test_generator_covers_marketplace_variety(sandbox):
     assert any(Decimal(line["apportionedCODPrice"]) > 0 for line in lines)
     assert {line["p1SlaveId"] for line in lines} == set(seller.slave_ids)
     assert any(line["deliveryMode"] == "CNC" for line in lines)
+
     for line in lines:
         assert re.fullmatch(r"273570\d{11}", line["transactionId"])
         assert line["p1LogisticsID"] in set(COURIERS) | {"NA"}
@@ -421,9 +424,11 @@ def test_generator_covers_marketplace_variety(sandbox):
         if line["fulfillmentType"] == "SSHIP":
             assert line["p1LogisticsID"] == "NA"
         assert line["isCOD"] in ("Y", "N")
+
     for order in orders:
         assert re.fullmatch(r"\d{4}-\d{4}-\d{6}", order["orderNo"])
         assert len({line["fulfillmentType"] for line in order["orderLine"]}) == 1
+
     addresses = [a for order in orders for a in order["addressInfo"]]
     assert any("name" in a for a in addresses)
     assert any("firstName" in a for a in addresses)
@@ -884,6 +889,21 @@ def test_cli_serves_demo_seller(tmp_path):
         state = requests.get(url + "/_sandbox/state", timeout=5).json()
         assert len(state["orders"]) == 3
     finally:
-        process.send_signal(2)
+        process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
     assert process.returncode == 0
+
+
+def test_cli_stops_on_sigterm():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tatacliq_sandbox", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    for line in process.stdout:
+        if line.startswith("Press Ctrl-C"):
+            break
+    process.terminate()
+    assert process.wait(timeout=10) == 0
+    assert "Stopping." in process.stdout.read()
