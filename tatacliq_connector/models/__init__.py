@@ -3,3 +3,9 @@ from . import tatacliq_channel_lookup
 from . import tatacliq_location
 from . import tatacliq_product_mapping
 from . import tatacliq_api_log
+from . import res_partner
+from . import sale_order
+from . import sale_order_line
+from . import tatacliq_exception
+from . import tatacliq_order_builder
+from . import tatacliq_channel_import

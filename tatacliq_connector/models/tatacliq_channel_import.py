@@ -1,0 +1,715 @@
+"""Order import of a channel: sync, fetch one order, cron, exceptions.
+
+A sync reads the active orders page by page and imports them in batches of
+``batch_size`` orders. Each batch is committed on its own, so a failure (the
+marketplace going away on page 3, a database error) loses at most the batch
+in progress; the next run skips what is already imported. Under tests the
+commits are savepoints, which keeps the same semantics inside the test
+transaction.
+"""
+
+import hashlib
+import json
+import logging
+from contextlib import contextmanager
+
+import psycopg2.errors
+
+from odoo import _, api, fields, models
+from odoo.modules import module as odoo_module
+from odoo.tools import split_every
+
+from tatacliq.codecs import decode_orders
+from tatacliq.errors import TataCliqError
+from tatacliq.models import STATUS_CODES, OrderDecodeFailure
+
+from .tatacliq_order_builder import ImportRun, Problem, to_naive_utc
+
+_logger = logging.getLogger(__name__)
+
+# Name of the unique index of imported marketplace lines (see sale.order.line).
+LINE_UNIQUE_INDEX = "sale_order_line_tatacliq_transaction_uniq"
+EXCEPTION_ACTIVITY_TYPE = "tatacliq_connector.mail_activity_type_tatacliq_exception"
+
+
+class TataCliqChannel(models.Model):
+    _name = "tatacliq.channel"
+    _inherit = ["tatacliq.channel", "mail.activity.mixin"]
+
+    exception_user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Exception responsible",
+        default=lambda self: self.env.user,
+        help="User who gets the to-do activity when orders of this channel "
+        "cannot be imported. When empty, the user who created the channel.",
+    )
+
+    # Actions
+
+    def action_sync_orders(self):
+        """Import the active orders now and show the result of the run."""
+        self.ensure_one()
+        run = self._sync_orders(trigger="manual sync")
+        if run is None:
+            return self._notification(
+                _("Sync skipped"),
+                _(
+                    "Another sync of channel %(channel)s is running. Wait until it "
+                    "ends, then look at the last sync result on the channel.",
+                    channel=self.name,
+                ),
+                "warning",
+            )
+        if run.error:
+            kind = "danger"
+        elif run.problems_found:
+            kind = "warning"
+        else:
+            kind = "success"
+        return self._notification(_("Order sync"), self.last_sync_message, kind)
+
+    def action_fetch_order(self):
+        """Open the wizard that imports one order by its number."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Fetch a Tata CLiQ order"),
+            "res_model": "tatacliq.fetch.order",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_channel_id": self.id},
+        }
+
+    @api.model
+    def _cron_sync_orders(self):
+        """Sync every active channel; used by the scheduled action.
+
+        A channel that another server is syncing is skipped. Progress goes to
+        the scheduled action as orders read (done) and an estimate of orders
+        left (remaining), where each channel not reached yet counts as one.
+        A failed channel does not stop the others; it is tried again at the
+        next scheduled run.
+        """
+        channels = self.search([])
+        done = 0
+        for index, channel in enumerate(channels):
+            channels_left = len(channels) - index - 1
+            try:
+                run = channel._sync_orders(
+                    trigger="scheduled sync",
+                    progress_done=done,
+                    channels_left=channels_left,
+                )
+            except Exception:
+                # _sync_orders records the errors it expects; this is a bug or a
+                # database failure, logged so the other channels still run.
+                _logger.exception(
+                    "Order sync of Tata CLiQ channel %s (id %s) failed",
+                    channel.name,
+                    channel.id,
+                )
+                channel._rollback_to_last_commit()
+                continue
+            if run is not None:
+                done += run.orders_read
+            self.env["ir.cron"]._notify_progress(done=done, remaining=channels_left)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+
+    # Sync
+
+    def _sync_orders(self, trigger="manual sync", progress_done=0, channels_left=0):
+        """Import the channel's active orders; return the ``ImportRun``.
+
+        Returns None without doing anything when another transaction holds the
+        channel's row lock, so two servers never sync one channel at once.
+        Marketplace errors end the run and are stored in its result; other
+        errors are re-raised after the result is stored.
+        """
+        self.ensure_one()
+        channel = self.sudo().with_company(self.company_id)
+        if not channel._acquire_sync_lock():
+            _logger.info(
+                "Order sync of Tata CLiQ channel %s (id %s) skipped: another "
+                "transaction holds its lock",
+                channel.name,
+                channel.id,
+            )
+            return None
+
+        run = ImportRun(channel, trigger)
+        _logger.info(
+            "Order sync of Tata CLiQ channel %s (id %s) started (%s)",
+            channel.name,
+            channel.id,
+            trigger,
+        )
+        unexpected = None
+        try:
+            channel._import_active_orders(run, progress_done, channels_left)
+        except TataCliqError as error:
+            run.error = f"{error.message} {error.next_step}"
+            _logger.warning(
+                "Order sync of Tata CLiQ channel %s (id %s) stopped after %s "
+                "page(s): %s",
+                channel.name,
+                channel.id,
+                run.pages_read,
+                error.message,
+            )
+        except Exception as error:
+            unexpected = error
+            run.error = _(
+                "Unexpected error: %(error)s. The batches imported before it are "
+                "kept; see the server log for details.",
+                error=error,
+            )
+            channel._rollback_to_last_commit()
+        channel._update_exception_activity()
+        channel._write_sync_result(run)
+        if unexpected is not None:
+            raise unexpected
+        return run
+
+    def _import_active_orders(self, run, progress_done, channels_left):
+        client = self._get_client()
+        for page in client.iter_order_pages(page_size=self.page_size):
+            run.pages_read += 1
+            run.total_pages = page.total_pages
+            items = [*page.orders, *page.failures]
+            existing = None
+            for position, batch in enumerate(split_every(self.batch_size, items)):
+                with self._batch_transaction(run):
+                    # One query per page finds the lines imported before.
+                    if existing is None:
+                        existing = self._get_imported_lines(page.orders)
+                    self._import_items(batch, existing, run)
+                if not self._keep_sync_lock():
+                    run.error = _(
+                        "Another server took over the sync of this channel after "
+                        "a batch was committed; it imports the rest."
+                    )
+                    return
+                read_in_page = min((position + 1) * self.batch_size, len(items))
+                remaining = (len(items) - read_in_page) + (
+                    page.total_pages - page.page
+                ) * self.page_size
+                self.env["ir.cron"]._notify_progress(
+                    done=progress_done + run.orders_read,
+                    remaining=remaining + channels_left,
+                )
+
+    def _acquire_sync_lock(self):
+        """Lock the channel row for this transaction; return False if it is taken."""
+        self.ensure_one()
+        # NO KEY UPDATE, not UPDATE: API logs are inserted from another
+        # connection during the sync, and their foreign key check takes a KEY
+        # SHARE lock on this row, which FOR UPDATE would block.
+        self.env.cr.execute(
+            "SELECT id FROM tatacliq_channel WHERE id = %s "
+            "FOR NO KEY UPDATE SKIP LOCKED",
+            [self.id],
+        )
+        return bool(self.env.cr.fetchone())
+
+    def _keep_sync_lock(self):
+        # A commit releases the row lock. Taking it again right away leaves a
+        # short window in which another server may take it; that server then
+        # continues the sync and this one stops. Lines cannot be imported twice
+        # in that window because of the unique index on sale.order.line.
+        if _is_test_mode():
+            return True
+        return self._acquire_sync_lock()
+
+    @contextmanager
+    def _batch_transaction(self, run):
+        """Run a batch in its own transaction: committed, or rolled back alone.
+
+        Under tests the batch runs in a savepoint instead, because a test may
+        not commit.
+        """
+        cr = self.env.cr
+        if _is_test_mode():
+            try:
+                with cr.savepoint():
+                    yield
+            except Exception:
+                run.clear_cache()
+                raise
+            return
+        try:
+            yield
+            cr.commit()
+        except Exception:
+            cr.rollback()
+            run.clear_cache()
+            raise
+
+    def _rollback_to_last_commit(self):
+        if not _is_test_mode():
+            self.env.cr.rollback()
+
+    def _write_sync_result(self, run):
+        """Store the result of a run on the channel and log it in one line."""
+        message = self._format_run_message(run)
+        self.sudo().write(
+            {
+                "last_sync_date": fields.Datetime.now(),
+                "last_sync_imported": run.lines_imported,
+                "last_sync_exceptions": run.problems_found,
+                "last_sync_duration": round(run.duration, 3),
+                "last_sync_message": message,
+            }
+        )
+        log = _logger.warning if run.error else _logger.info
+        log(
+            "Order sync of Tata CLiQ channel %s (id %s, %s): %s page(s), %s "
+            "order(s) read, %s line(s) imported into %s sale order(s), %s already "
+            "imported, %s before the sync start date, %s status update(s), %s "
+            "problem(s) (%s new exception(s)), %s order(s) failed, %.2f s%s",
+            self.name,
+            self.id,
+            run.trigger,
+            run.pages_read,
+            run.orders_read,
+            run.lines_imported,
+            run.sale_orders_created,
+            run.orders_skipped,
+            run.orders_filtered,
+            run.status_updates,
+            run.problems_found,
+            run.exceptions_created,
+            run.orders_failed,
+            run.duration,
+            f"; stopped: {run.error}" if run.error else "",
+        )
+        if not _is_test_mode():
+            self.env.cr.commit()
+
+    def _format_run_message(self, run):
+        message = _(
+            "%(orders)s order(s) read, %(lines)s line(s) imported into "
+            "%(sale_orders)s sale order(s), %(skipped)s already imported, "
+            "%(updates)s status update(s), %(problems)s problem(s) "
+            "(%(new)s new exception(s)). Took %(duration).1f s.",
+            orders=run.orders_read,
+            lines=run.lines_imported,
+            sale_orders=run.sale_orders_created,
+            skipped=run.orders_skipped,
+            updates=run.status_updates,
+            problems=run.problems_found,
+            new=run.exceptions_created,
+            duration=run.duration,
+        )
+        if run.orders_filtered:
+            message += " " + _(
+                "%(count)s order(s) placed before the sync start date were left out.",
+                count=run.orders_filtered,
+            )
+        if run.problems_found:
+            message += " " + _(
+                "Open the exceptions of the channel, fix their cause and click "
+                "Process again."
+            )
+        if run.error:
+            message += " " + _("The sync stopped early: %(error)s", error=run.error)
+        return message
+
+    # Fetch one order
+
+    def _fetch_order(self, order_no):
+        """Import one order by its number; return the ``ImportRun``.
+
+        Raises the client's ``TataCliqError`` when the marketplace cannot
+        return the order, for example ``MarketplaceError`` when it is unknown.
+        """
+        self.ensure_one()
+        channel = self.sudo().with_company(self.company_id)
+        run = ImportRun(channel, "order fetch")
+        page = channel._get_client().get_order(order_no)
+        existing = channel._get_imported_lines(page.orders)
+        channel._import_items(
+            [*page.orders, *page.failures], existing, run, close_when_skipped=True
+        )
+        channel._update_exception_activity()
+        _logger.info(
+            "Fetched Tata CLiQ order %s on channel %s (id %s): %s line(s) imported "
+            "into %s sale order(s), %s problem(s), %.2f s",
+            order_no,
+            channel.name,
+            channel.id,
+            run.lines_imported,
+            run.sale_orders_created,
+            run.problems_found,
+            run.duration,
+        )
+        return run
+
+    # Import of orders
+
+    def _get_imported_lines(self, orders):
+        """Return ``{(transaction id, slave id): (line id, status)}`` in one query."""
+        transaction_ids = sorted(
+            {line.transaction_id for order in orders for line in order.lines}
+        )
+        if not transaction_ids:
+            return {}
+        self.env["sale.order.line"].flush_model(
+            [
+                "tatacliq_channel_id",
+                "tatacliq_transaction_id",
+                "tatacliq_slave_id",
+                "tatacliq_status_code",
+            ]
+        )
+        self.env.cr.execute(
+            """
+            SELECT id, tatacliq_transaction_id, COALESCE(tatacliq_slave_id, ''),
+                   tatacliq_status_code
+              FROM sale_order_line
+             WHERE tatacliq_channel_id = %s
+               AND tatacliq_transaction_id = ANY(%s)
+            """,
+            [self.id, transaction_ids],
+        )
+        return {
+            (transaction_id, slave_id): (line_id, status)
+            for line_id, transaction_id, slave_id, status in self.env.cr.fetchall()
+        }
+
+    def _import_items(self, items, existing, run, close_when_skipped=False):
+        for item in items:
+            if isinstance(item, OrderDecodeFailure):
+                run.orders_read += 1
+                self._register_decode_failure(item, run)
+            else:
+                self._import_order_item(item, existing, run, close_when_skipped)
+
+    def _import_order_item(self, order, existing, run, close_when_skipped=False):
+        """Import the lines of ``order`` not imported yet, update the others.
+
+        The order is created in a savepoint: when it fails, nothing of it stays
+        and the failure is stored as an exception with the payload.
+        """
+        run.orders_read += 1
+        if (
+            self.order_sync_from
+            and order.order_date
+            and to_naive_utc(order.order_date) < self.order_sync_from
+        ):
+            run.orders_filtered += 1
+            return
+
+        new_lines = []
+        status_changes = {}
+        for line in order.lines:
+            known = existing.get((line.transaction_id, line.slave_id or ""))
+            if known is None:
+                new_lines.append(line)
+            elif line.status and known[1] != line.status:
+                status_changes.setdefault(line.status, []).append(known[0])
+        if status_changes:
+            self._update_line_statuses(status_changes, run)
+        if not new_lines:
+            run.orders_skipped += 1
+            if close_when_skipped:
+                self._close_resolved_exceptions(order, set(), run.trigger)
+            return
+
+        builder = self.env["tatacliq.order.builder"]
+        try:
+            with self.env.cr.savepoint():
+                outcome = builder._import_order(run, order, new_lines)
+        except psycopg2.errors.UniqueViolation as error:
+            run.clear_cache()
+            if error.diag.constraint_name != LINE_UNIQUE_INDEX:
+                self._register_order_failure(order, error, run)
+                return
+            # Another transaction imported the same lines in the meantime.
+            _logger.info(
+                "Tata CLiQ order %s on channel %s (id %s) was imported by another "
+                "transaction; skipped",
+                order.order_no,
+                self.name,
+                self.id,
+            )
+            run.orders_skipped += 1
+            return
+        except Exception as error:
+            run.clear_cache()
+            self._register_order_failure(order, error, run)
+            return
+
+        for sale_order in outcome.sale_orders:
+            for line in sale_order.order_line.filtered("tatacliq_transaction_id"):
+                key = (line.tatacliq_transaction_id, line.tatacliq_slave_id or "")
+                existing[key] = (line.id, line.tatacliq_status_code)
+        run.lines_imported += outcome.lines_imported
+        run.sale_orders_created += len(outcome.sale_orders)
+        for problem in outcome.problems:
+            self._register_problem(problem, order.order_no, order.raw, run)
+        self._close_resolved_exceptions(order, outcome.problem_keys, run.trigger)
+
+    def _update_line_statuses(self, status_changes, run):
+        Line = self.env["sale.order.line"]
+        for status, line_ids in status_changes.items():
+            label = STATUS_CODES.get(status, (None, status))[1]
+            Line.browse(line_ids).write(
+                {"tatacliq_status_code": status, "tatacliq_status_name": label}
+            )
+            run.status_updates += len(line_ids)
+
+    # Exceptions
+
+    def _register_order_failure(self, order, error, run):
+        run.orders_failed += 1
+        _logger.exception(
+            "Import of Tata CLiQ order %s on channel %s (id %s) failed",
+            order.order_no,
+            self.name,
+            self.id,
+        )
+        message = _(
+            "Import of order %(order)s failed: %(error)s Nothing of this order "
+            "was imported. Fix the cause named in the message (for example the "
+            "product, warehouse or tax setup), then click Process again.",
+            order=order.order_no,
+            error=str(error).strip() or error.__class__.__name__,
+        )
+        self._register_problem(
+            Problem("other", order.order_no, message), order.order_no, order.raw, run
+        )
+
+    def _register_decode_failure(self, failure, run):
+        payload = _dump_payload(failure.raw)
+        reference = failure.order_no or (
+            "payload-" + hashlib.sha1(payload.encode()).hexdigest()[:12]
+        )
+        error = failure.error
+        next_step = getattr(error, "next_step", "")
+        message = _(
+            "Order %(order)s could not be read: %(error)s %(next_step)s Process "
+            "again fetches the order from the marketplace again.",
+            order=failure.order_no or _("without an order number"),
+            error=getattr(error, "message", str(error)),
+            next_step=next_step,
+        )
+        _logger.warning(
+            "Tata CLiQ order %s on channel %s (id %s) could not be decoded: %s",
+            failure.order_no,
+            self.name,
+            self.id,
+            getattr(error, "message", error),
+        )
+        self._register_problem(
+            Problem("decode_error", reference, message),
+            failure.order_no,
+            failure.raw,
+            run,
+        )
+
+    def _register_problem(self, problem, order_no, raw, run):
+        """Store a problem as an open exception, unless one is open already."""
+        run.problems_found += 1
+        Exception_ = self.env["tatacliq.exception"]
+        payload = _dump_payload(raw)
+        domain = [
+            ("channel_id", "=", self.id),
+            ("reference", "=", problem.reference),
+            ("kind", "=", problem.kind),
+            ("state", "=", "open"),
+        ]
+        record = Exception_.search(domain, limit=1)
+        if record:
+            changes = {}
+            if record.message != problem.message:
+                changes["message"] = problem.message
+            if record.payload != payload:
+                changes["payload"] = payload
+            if changes:
+                record.write(changes)
+            return record
+        try:
+            with self.env.cr.savepoint():
+                record = Exception_.create(
+                    {
+                        "channel_id": self.id,
+                        "kind": problem.kind,
+                        "reference": problem.reference,
+                        "order_no": order_no or False,
+                        "message": problem.message,
+                        "payload": payload,
+                    }
+                )
+        except psycopg2.errors.UniqueViolation:
+            # Another transaction recorded the same problem in the meantime.
+            return Exception_.search(domain, limit=1)
+        run.exceptions_created += 1
+        _logger.info(
+            "Tata CLiQ exception %s (id %s) on channel %s (id %s): %s",
+            record.name,
+            record.id,
+            self.name,
+            self.id,
+            problem.message,
+        )
+        return record
+
+    def _close_resolved_exceptions(self, order, problem_keys, trigger):
+        """Mark done the open exceptions of ``order`` whose problem is gone."""
+        references = {order.order_no} | {line.transaction_id for line in order.lines}
+        open_exceptions = self.env["tatacliq.exception"].search(
+            [
+                ("channel_id", "=", self.id),
+                ("state", "=", "open"),
+                ("reference", "in", sorted(references)),
+            ]
+        )
+        resolved = open_exceptions.filtered(
+            lambda record: (record.reference, record.kind) not in problem_keys
+        )
+        if not resolved:
+            return
+        resolved.write({"state": "done"})
+        for record in resolved:
+            record.message_post(
+                body=_(
+                    "Resolved during %(trigger)s: the problem no longer occurs "
+                    "for order %(order)s.",
+                    trigger=trigger,
+                    order=order.order_no,
+                )
+            )
+
+    def _process_exceptions_again(self, exceptions):
+        """Import the stored payload of each exception again.
+
+        Undecodable orders and orders without an address are fetched from the
+        marketplace again when possible, because their stored payload cannot
+        have improved. An exception whose order now imports is marked done by
+        the import itself; the others count one more attempt.
+        """
+        self.ensure_one()
+        channel = self.sudo().with_company(self.company_id)
+        exceptions = exceptions.sudo()
+        run = ImportRun(channel, "process again")
+        client = None
+        for record in exceptions:
+            item, fetch_error = None, None
+            if record.kind in ("decode_error", "missing_address") and record.order_no:
+                try:
+                    client = client or channel._get_client()
+                    page = client.get_order(record.order_no)
+                    item = next(iter([*page.orders, *page.failures]), None)
+                except TataCliqError as error:
+                    fetch_error = error
+            if item is None:
+                item = channel._decode_stored_payload(record)
+            if item is not None:
+                orders = [] if isinstance(item, OrderDecodeFailure) else [item]
+                existing = channel._get_imported_lines(orders)
+                channel._import_items([item], existing, run, close_when_skipped=True)
+            record.invalidate_recordset(["state", "message"])
+            if record.state != "open":
+                continue
+            note = record.message
+            if fetch_error is not None:
+                note = _(
+                    "%(message)s\nFetching the order again failed: %(error)s",
+                    message=record.message,
+                    error=fetch_error.message,
+                )
+            record.write(
+                {
+                    "attempt_count": record.attempt_count + 1,
+                    "last_attempt_date": fields.Datetime.now(),
+                }
+            )
+            record.message_post(
+                body=_("Processed again, still not imported: %(note)s", note=note)
+            )
+        channel._update_exception_activity()
+        return run
+
+    def _decode_stored_payload(self, record):
+        try:
+            raw = json.loads(record.payload or "null")
+        except ValueError:
+            _logger.warning(
+                "Payload of Tata CLiQ exception %s (id %s) is not valid JSON",
+                record.name,
+                record.id,
+            )
+            return None
+        if not isinstance(raw, dict):
+            return None
+        results = decode_orders({"order": [raw]})
+        return results[0] if results else None
+
+    def _update_exception_activity(self):
+        """Keep one to-do activity per channel while it has open exceptions."""
+        activity_type = self.env.ref(EXCEPTION_ACTIVITY_TYPE, raise_if_not_found=False)
+        if activity_type is None:
+            return
+        counts = {
+            channel.id: count
+            for channel, count in self.env["tatacliq.exception"]
+            .sudo()
+            ._read_group(
+                [("channel_id", "in", self.ids), ("state", "=", "open")],
+                groupby=["channel_id"],
+                aggregates=["__count"],
+            )
+        }
+        for channel in self.sudo():
+            activities = (
+                self.env["mail.activity"]
+                .sudo()
+                .search(
+                    [
+                        ("res_model", "=", channel._name),
+                        ("res_id", "=", channel.id),
+                        ("activity_type_id", "=", activity_type.id),
+                    ]
+                )
+            )
+            count = counts.get(channel.id, 0)
+            if not count:
+                if activities:
+                    activities.action_feedback(
+                        feedback=_("Every import exception is resolved.")
+                    )
+                continue
+            summary = _(
+                "%(count)s Tata CLiQ import exception(s) to review", count=count
+            )
+            if activities:
+                activities.filtered(lambda act, s=summary: act.summary != s).write(
+                    {"summary": summary}
+                )
+                continue
+            channel.activity_schedule(
+                act_type_xmlid=EXCEPTION_ACTIVITY_TYPE,
+                summary=summary,
+                note=_(
+                    "Orders of this channel could not be imported. Open the "
+                    "channel's exceptions, fix each cause (for example add a "
+                    "product mapping or a location), then click Process again."
+                ),
+                user_id=channel._get_exception_user().id,
+            )
+
+    def _get_exception_user(self):
+        self.ensure_one()
+        user = self.exception_user_id or self.create_uid
+        if not user or user._is_superuser() or not user.active:
+            user = self.env.ref("base.user_admin", raise_if_not_found=False) or user
+        return user
+
+
+def _is_test_mode():
+    """Return whether Odoo is running tests, where commits are not allowed."""
+    return bool(odoo_module.current_test)
+
+
+def _dump_payload(raw):
+    return json.dumps(raw, indent=2, ensure_ascii=False, sort_keys=False, default=str)

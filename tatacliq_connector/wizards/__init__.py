@@ -1,0 +1,1 @@
+from . import tatacliq_fetch_order
