@@ -1,8 +1,8 @@
 """Client calls for inventory push and the inventory report.
 
 One inventory item is one SKU at one location (slave id). The marketplace
-answers a push with one result per item, so a delisted SKU or an unknown slave
-id fails that item only and the rest of the batch is applied.
+returns one result per pushed item, so a delisted SKU or an unknown slave id
+fails that item only and the rest of the batch is applied.
 """
 
 from __future__ import annotations
@@ -202,9 +202,9 @@ class InventoryPushResult:
 class InventoryRecord:
     """The marketplace's stock of one SKU at one location.
 
-    ``inventory`` and ``safety_stock`` are the last accepted push; ``sold``
-    counts the units on order lines allocated to the location since that push
-    (lines rejected, cancelled or reallocated give their unit back);
+    ``inventory`` and ``safety_stock`` are the last accepted push. ``sold``
+    counts the units on order lines allocated to the location since that
+    push; rejected, cancelled or reallocated lines give their unit back.
     ``available`` is what the storefront can still sell:
     ``max(inventory - safety_stock - sold, 0)``.
     """

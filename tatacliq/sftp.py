@@ -292,8 +292,8 @@ class SftpExchange:
         self.result_dir = result_dir or DEFAULT_RESULT_DIR
         self.report_dir = report_dir or DEFAULT_REPORT_DIR
         self.timeout = timeout
-        # The file name carries the seller id; the SFTP user stands in when the
-        # caller does not pass it.
+        # The file name carries the seller id. Without one, the SFTP user name
+        # is used.
         self.seller_id = seller_id or username
         self.host_key = host_key
         self._pinned = parse_host_key(host_key) if host_key else None
@@ -437,12 +437,12 @@ class SftpExchange:
         while True:
             name = f"INV_{self.seller_id}_{stamp}_{next(self._sequence):04d}.csv"
             path = posixpath.join(self.upload_dir, name)
-            taken = (
+            in_use = (
                 path,
                 path + PART_SUFFIX,
                 posixpath.join(self.result_dir, result_name(name)),
             )
-            if not any(self._exists(candidate) for candidate in taken):
+            if not any(self._exists(candidate) for candidate in in_use):
                 return name
 
     def upload_inventory(self, rows: Iterable) -> str:

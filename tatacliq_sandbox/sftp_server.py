@@ -1,7 +1,7 @@
 """The marketplace's SFTP server for inventory files, on loopback, with paramiko.
 
-Every SFTP user belongs to a seller and sees that seller's home folder as
-``/``::
+Every SFTP user belongs to a seller, and the seller's home folder is the
+user's ``/``::
 
     /inventory/upload/   the seller writes stock files here (the only writable folder)
     /inventory/result/   one result file per processed upload
@@ -112,8 +112,8 @@ def load_or_create_host_key(path: str | os.PathLike | None) -> paramiko.PKey:
         except paramiko.SSHException:
             continue
     raise ValueError(
-        f"SFTP host key file {path} holds no unencrypted Ed25519, ECDSA or RSA "
-        "private key; remove it to have a new key generated."
+        f"SFTP host key file {path} contains no unencrypted Ed25519, ECDSA or "
+        "RSA private key; remove it to have a new key generated."
     )
 
 
@@ -219,6 +219,18 @@ class SftpServer:
             (home / folder.lstrip("/")).mkdir(parents=True, exist_ok=True)
         return home
 
+    def reset(self) -> None:
+        """Delete every file in the sellers' folders; users and folders stay."""
+        with self._process_lock:
+            for home in self.root.iterdir():
+                for folder in FOLDERS:
+                    path = home / folder.lstrip("/")
+                    if not path.is_dir():
+                        continue
+                    for entry in path.iterdir():
+                        if entry.is_file():
+                            entry.unlink()
+
     # Lifecycle ---------------------------------------------------------------
 
     def start(self) -> SftpServer:
@@ -278,9 +290,9 @@ class SftpServer:
                 break
             connection.settimeout(None)
             transport = paramiko.Transport(connection)
-            # A client that closes its socket without an SSH disconnect message
-            # makes paramiko log an error; a child logger lets a test or the
-            # demo quieten server transports alone.
+            # paramiko logs an error when a client closes its socket without
+            # an SSH disconnect message. A child logger lets a test or the demo
+            # quieten server transports alone.
             transport.set_log_channel(f"{__name__}.transport")
             transport.add_server_key(self.host_key)
             transport.set_subsystem_handler(
@@ -358,7 +370,18 @@ class SftpServer:
         processed = []
         with self._process_lock:
             for seller_id, path in self.pending_uploads():
-                self._process_file(seller_id, path)
+                try:
+                    self._process_file(seller_id, path)
+                except OSError as exc:
+                    # The seller removed or renamed the file since the scan,
+                    # or the disk failed; the other uploads still go on.
+                    _logger.warning(
+                        "SFTP upload %s of seller %s not processed: %s",
+                        path.name,
+                        seller_id,
+                        exc,
+                    )
+                    continue
                 processed.append(path.name)
         return processed
 
@@ -649,6 +672,7 @@ class _SftpInterface(paramiko.SFTPServerInterface):
             return paramiko.SFTP_PERMISSION_DENIED
         if not writing:
             self._refresh_if_report(virtual)
+
         try:
             descriptor = os.open(local, flags | getattr(os, "O_BINARY", 0), 0o640)
         except OSError as exc:
@@ -659,6 +683,7 @@ class _SftpInterface(paramiko.SFTPServerInterface):
             mode = "a+b" if flags & os.O_APPEND else "r+b"
         else:
             mode = "rb"
+
         file = os.fdopen(descriptor, mode)
         file_id = None
         if writing:

@@ -326,7 +326,7 @@ def test_failed_batch_keeps_others(sandbox, make_client, records):
 
     def fail_second_batch(record):
         # Once the first batch is accepted, every attempt of the second batch
-        # answers 503, so the client gives up on it after its retries.
+        # gets a 503, so the client gives up on it after its retries.
         records.append(record)
         accepted = [
             r for r in records if r.route == "inventory_update" and r.status == 200

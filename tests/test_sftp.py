@@ -58,6 +58,7 @@ def sandbox():
 @pytest.fixture(autouse=True)
 def fresh_state(sandbox):
     sandbox.reset()
+    sandbox.sftp.reset()
     sandbox.seller(SELLER_ID).delisted_skus.clear()
     clear_token_cache()
     yield
@@ -514,6 +515,18 @@ def test_sellers_see_own_home(sandbox, exchange_factory):
     assert stock_record(sandbox.state, "555001", "THEIRS", "555001-WH01") is not None
     result = mine.upload_inventory([InventoryItem("THEIRS", "555001-WH01", 2)])
     assert not mine.read_result(result, wait_seconds=5).ok
+
+
+def test_reset_empties_folders(sandbox, exchange):
+    name = exchange.upload_inventory([InventoryItem("A", WAREHOUSE, 1)])
+    exchange.read_result(name, wait_seconds=5)
+
+    sandbox.sftp.reset()
+
+    sftp = exchange.sftp_client()
+    assert sftp.listdir("/inventory/archive/") == []
+    assert sftp.listdir(RESULT) == []
+    assert sftp.listdir(UPLOAD) == []
 
 
 def test_host_key_file_persisted(sandbox, tmp_path):

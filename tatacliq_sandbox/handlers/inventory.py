@@ -214,9 +214,9 @@ def report_items(state, seller, slave_id: str) -> list[dict]:
 
 @handles("inventory_update", root="InventoryUpdateResponse")
 def inventory_update(request):
-    """Apply an inventory push; answer one result per item with HTTP 200.
+    """Apply an inventory push and return one result per item with HTTP 200.
 
-    Only a body without items or with too many is refused as a whole (400).
+    Only a body without items or with too many is rejected as a whole (400).
     """
     if request.version == "V1":
         entries = request.body_items("Item")
