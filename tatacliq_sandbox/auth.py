@@ -94,6 +94,17 @@ class Seller:
         body = f"{state}{pan}{entity}Z"
         return body + gstin_check_character(body)
 
+    def credentials(self) -> dict:
+        """Return the logins as the keyword arguments of ``tatacliq.client.Client``."""
+        return {
+            "seller_id": self.seller_id,
+            "seller_code": self.seller_code,
+            "username": self.username,
+            "password": self.password,
+            "api_key": self.api_key,
+            "api_secret": self.api_secret,
+        }
+
     def public_dict(self) -> dict:
         """Return the seller without its password and API secret."""
         return {

@@ -19,28 +19,8 @@ from tatacliq.models import STATUS_CODES, status_name
 from .clock import Clock, india_time, parse_india_time
 from .errors import STATUS_MAPPING_MISSING, ApiError
 
-# Forward statuses before delivery: a line in one of these keeps its order in
-# the active order feed.
-ACTIVE_STATUSES = frozenset(
-    {
-        "ORDALLOC",
-        "ORDACCEP",
-        "PICKINPR",
-        "PICKHOLD",
-        "PICKCONF",
-        "PILIGENE",
-        "SCANNED",
-        "AWBASSIG",
-        "PRISHLAB",
-        "INVOGENE",
-        "PRIINVOI",
-        "MANIPEND",
-        "RETOSHIP",
-        "LPSWITCH",
-        "HOTCOURI",
-        "RENEARHB",
-        "ORDONHLD",
-    }
+BEFORE_PACK_STATUSES = frozenset(
+    {"ORDALLOC", "ORDACCEP", "PICKINPR", "PICKHOLD", "PICKCONF", "PILIGENE"}
 )
 # Packed and not yet handed over: the states a handover may start from.
 PACKED_STATUSES = frozenset(
@@ -55,10 +35,10 @@ PACKED_STATUSES = frozenset(
         "LPSWITCH",
     }
 )
-BEFORE_PACK_STATUSES = frozenset(
-    {"ORDALLOC", "ORDACCEP", "PICKINPR", "PICKHOLD", "PICKCONF", "PILIGENE"}
-)
 BEFORE_HANDOVER_STATUSES = BEFORE_PACK_STATUSES | PACKED_STATUSES | {"ORDONHLD"}
+# Forward statuses before delivery: a line in one of these keeps its order in
+# the active order feed.
+ACTIVE_STATUSES = BEFORE_HANDOVER_STATUSES | {"HOTCOURI", "RENEARHB"}
 # Steps a seller requests through the API. A seller whose status mappings are
 # missing on the marketplace gets the marketplace's "Kindly Connect to Seller
 # Portal team" message for each of them.

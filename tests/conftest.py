@@ -22,18 +22,6 @@ from tatacliq_sandbox import Sandbox, demo_seller
 SAMPLE_ORDERS = Path(tatacliq_sandbox.__file__).parent / "samples" / "orders-v2.json"
 
 
-def credentials_of(seller) -> dict:
-    """Return a seller's logins as the keyword arguments the client takes."""
-    return {
-        "seller_id": seller.seller_id,
-        "seller_code": seller.seller_code,
-        "username": seller.username,
-        "password": seller.password,
-        "api_key": seller.api_key,
-        "api_secret": seller.api_secret,
-    }
-
-
 class SandboxApi:
     """Plain HTTP calls to a sandbox, by route name, for one seller."""
 
@@ -110,7 +98,7 @@ class SandboxApi:
 def demo_credentials() -> dict:
     """Return the demo seller's logins (client keyword arguments) and slave ids."""
     seller = demo_seller()
-    return {**credentials_of(seller), "slave_ids": list(seller.slave_ids)}
+    return {**seller.credentials(), "slave_ids": list(seller.slave_ids)}
 
 
 @pytest.fixture

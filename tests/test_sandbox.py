@@ -150,7 +150,7 @@ def test_token_of_other_seller_forbidden(
     assert response.status_code == 403
     assert "cannot access seller 400100" in response.json()["errorMessage"]
 
-    other_api = make_api(sandbox, vars_of(other))
+    other_api = make_api(sandbox, other.credentials())
     orders = other_api.call("orders_list").json()["order"]
     assert len(orders) == 2
     assert {line["sellerID"] for o in orders for line in o["orderLine"]} == {"400100"}
@@ -158,17 +158,6 @@ def test_token_of_other_seller_forbidden(
     assert {o["orderNo"] for o in demo_orders} == {
         "7462-3452-969027",
         "6204-2443-4245366",
-    }
-
-
-def vars_of(seller: Seller) -> dict:
-    return {
-        "seller_id": seller.seller_id,
-        "seller_code": seller.seller_code,
-        "username": seller.username,
-        "password": seller.password,
-        "api_key": seller.api_key,
-        "api_secret": seller.api_secret,
     }
 
 
@@ -742,7 +731,7 @@ def test_hop_keeps_record_for_previous_store(sandbox, sandbox_api, make_api):
     assert record["omsStatusCode"] == "ODREALOC"
     assert record["p1SlaveId"] == first_store
 
-    other_api = make_api(sandbox, vars_of(other))
+    other_api = make_api(sandbox, other.credentials())
     other_view = other_api.call("orders_list").json()["order"]
     assert [r["transactionId"] for r in other_view[0]["orderLine"]] == [txn]
     assert other_view[0]["orderLine"][0]["p1SlaveId"] == "400100-WH01"
@@ -837,7 +826,7 @@ def test_admin_line_status_and_clock(sandbox, sample_orders_path):
 
 
 def test_admin_add_seller_and_reset(sandbox):
-    body = vars_of(other_seller()) | {"slave_ids": ["400100-WH01"]}
+    body = other_seller().credentials() | {"slave_ids": ["400100-WH01"]}
     added = admin(sandbox, "POST", "sellers", json=body)
     assert added.status_code == 200
     assert sandbox.seller("400100").slave_ids == ("400100-WH01",)
