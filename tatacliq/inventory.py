@@ -228,6 +228,24 @@ def as_list(value) -> list:
     return [value]
 
 
+def coerce_items(rows: Iterable) -> list[InventoryItem]:
+    """Return ``rows`` as ``InventoryItem`` objects, one per SKU and location.
+
+    Raises ``ValueError`` for an invalid row or a SKU listed twice for one
+    slave id, since the marketplace keeps one quantity per SKU and location.
+    """
+    items = [InventoryItem.coerce(row) for row in rows]
+    seen = set()
+    for item in items:
+        if item.key in seen:
+            raise ValueError(
+                f"SKU {item.sku} is listed twice for slave id {item.slave_id}; "
+                "send one quantity per SKU and location."
+            )
+        seen.add(item.key)
+    return items
+
+
 def failure_error(message: str | None, *, route: str | None = None) -> TataCliqError:
     """Classify a per-item failure message into its error class."""
     message = message or "The marketplace rejected the item without a message."
@@ -290,17 +308,9 @@ class InventoryMixin:
         Raises ``ValueError`` before anything is sent for an invalid item, a
         SKU listed twice for one slave id, or a batch size below 1.
         """
-        items = [InventoryItem.coerce(item) for item in items]
+        items = coerce_items(items)
         if batch_size < 1:
             raise ValueError(f"Batch size must be 1 or more, got {batch_size}.")
-        seen = set()
-        for item in items:
-            if item.key in seen:
-                raise ValueError(
-                    f"SKU {item.sku} is listed twice for slave id {item.slave_id}; "
-                    "send one quantity per SKU and location."
-                )
-            seen.add(item.key)
 
         push = InventoryPushResult()
         auth_error = None

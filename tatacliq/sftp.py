@@ -44,6 +44,7 @@ from .inventory import (
     InventoryItemResult,
     InventoryPushResult,
     InventoryRecord,
+    coerce_items,
     decode_record,
     failure_error,
 )
@@ -454,17 +455,9 @@ class SftpExchange:
         Raises ``ValueError`` for invalid or repeated items, ``SftpError``
         when the upload fails (the ``.part`` file is then removed).
         """
-        items = [InventoryItem.coerce(row) for row in rows]
+        items = coerce_items(rows)
         if not items:
             raise ValueError("No inventory rows to upload.")
-        keys = set()
-        for item in items:
-            if item.key in keys:
-                raise ValueError(
-                    f"SKU {item.sku} is listed twice for slave id {item.slave_id}; "
-                    "send one quantity per SKU and location."
-                )
-            keys.add(item.key)
         data = write_inventory_csv(items)
         sftp = self.sftp_client()
 

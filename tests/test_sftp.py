@@ -167,6 +167,24 @@ def test_upload_names_unique(exchange):
     assert exchange.read_result(second, wait_seconds=5).ok
 
 
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([], "No inventory rows"),
+        (
+            [InventoryItem("A", WAREHOUSE, 1), InventoryItem("A", WAREHOUSE, 2)],
+            "SKU A is listed twice",
+        ),
+        ([{"sku": "A", "slave_id": WAREHOUSE, "inventory": -1}], "0 or more"),
+    ],
+)
+def test_upload_rejects_invalid_rows(sandbox, exchange, rows, message):
+    with pytest.raises(ValueError, match=message):
+        exchange.upload_inventory(rows)
+
+    assert exchange.sftp_client().listdir(UPLOAD) == []
+
+
 def test_part_file_never_read(sandbox, exchange):
     sftp = exchange.sftp_client()
     name = "INV_273570_20261204T100000Z_0001.csv"
