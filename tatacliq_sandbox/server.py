@@ -39,6 +39,7 @@ PDF_TYPE = "application/pdf"
 # Request bodies above this size are rejected with 413; inventory pushes of a few
 # thousand items stay far below it.
 MAX_BODY_BYTES = 20 * 1024 * 1024
+IDLE_CONNECTION_SECONDS = 60
 # Request body fields the call log never keeps.
 SECRET_FIELDS = ("password", "apiSecret", "api_secret")
 
@@ -284,7 +285,7 @@ class Sandbox(ReturnsSandboxMixin):
         )
 
     def reset(self) -> None:
-        """Drop orders, tokens, faults and the call log; sellers stay."""
+        """Drop orders, tokens, faults and the call log; sellers and the clock stay."""
         self.state.reset()
         self.tokens.clear()
         self.faults.clear()
@@ -553,6 +554,9 @@ def _make_handler(sandbox: Sandbox):
     class SandboxHTTPRequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "TataCliqSandbox/1.0"
+        # Idle keep-alive connections close after this many seconds, so their
+        # threads end soon after the sandbox stops.
+        timeout = IDLE_CONNECTION_SECONDS
 
         def do_GET(self):
             self._answer()
