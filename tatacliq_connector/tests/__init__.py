@@ -2,3 +2,4 @@ from . import test_api_log
 from . import test_channel
 from . import test_lookup
 from . import test_security
+from . import test_tour

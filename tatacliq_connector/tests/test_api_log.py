@@ -106,14 +106,13 @@ class TestApiLogSurvivesRollback(LoopbackRequestsMixin, TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["tatacliq.channel"].browse(channel_id).exists().unlink()
 
-    def test_log_kept_after_rollback(self):
-        self.assertFalse(self.registry.in_test_mode())
+    def _create_committed_channel(self, name):
         warehouse = self.env.ref("stock.warehouse0")
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             channel = env["tatacliq.channel"].create(
                 {
-                    "name": "Rollback channel",
+                    "name": name,
                     "company_id": warehouse.company_id.id,
                     "base_url": self.sandbox.url,
                     "warehouse_id": warehouse.id,
@@ -123,22 +122,48 @@ class TestApiLogSurvivesRollback(LoopbackRequestsMixin, TransactionCase):
             )
             channel_id = channel.id
         self.addCleanup(self._delete_channel, channel_id)
+        return channel_id
+
+    def _committed_logs(self, channel_id):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            logs = env["tatacliq.api.log"].search([("channel_id", "=", channel_id)])
+            return logs.mapped(lambda log: (log.route, log.status_code))
+
+    def _list_one_page(self, channel):
+        client = channel._get_client()
+        return next(iter(client.iter_order_pages(page_size=1)), None)
+
+    def test_log_kept_after_rollback(self):
+        self.assertFalse(self.registry.in_test_mode())
+        channel_id = self._create_committed_channel("Rollback channel")
 
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             channel = env["tatacliq.channel"].browse(channel_id)
             channel.last_sync_message = "written by the rolled back sync"
-            channel._get_client().get_token()
+            self._list_one_page(channel)
             channel.flush_recordset()
             cr.rollback()
 
+        self.assertIn(("orders_list", 200), self._committed_logs(channel_id))
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            logs = env["tatacliq.api.log"].search([("channel_id", "=", channel_id)])
-            self.assertEqual(logs.mapped("route"), ["token"])
-            self.assertEqual(logs.status_code, 200)
             channel = env["tatacliq.channel"].browse(channel_id)
             self.assertFalse(channel.last_sync_message)
+
+    def test_log_written_while_sync_lock_held(self):
+        # The order sync locks its channel row for the whole run; the log's
+        # foreign key check on that row must not wait for the lock.
+        channel_id = self._create_committed_channel("Locked channel")
+
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            channel = env["tatacliq.channel"].browse(channel_id)
+            self.assertTrue(channel._acquire_sync_lock())
+            self._list_one_page(channel)
+            self.assertIn(("orders_list", 200), self._committed_logs(channel_id))
+            cr.rollback()
 
 
 @tagged("post_install", "-at_install")
