@@ -78,6 +78,8 @@ def main(argv=None) -> int:
     print(f"Tata CLiQ sandbox marketplace at {sandbox.url}")
     if sandbox.sftp is not None:
         print(f"SFTP at {sandbox.host}:{sandbox.sftp.port}")
+        print("  SFTP login   demo.sftp / demo-sftp-password")
+        print(f"  host key     {sandbox.sftp.host_key_line}")
     print(f"  seller id    {seller.seller_id}")
     print(f"  seller code  {seller.seller_code}")
     print(f"  slave login  {seller.username} / {seller.password}")

@@ -290,6 +290,8 @@ class Sandbox(ReturnsSandboxMixin):
         self.tokens.clear()
         self.faults.clear()
         self.calls.clear()
+        if self.sftp is not None:
+            self.sftp.reset()
 
     def route_url(
         self, route_name: str, seller_id: str | None = None, version="V2", **params
