@@ -321,8 +321,8 @@ def _total_pages(route_name: str, payload: dict) -> int:
 def format_from_date(value: datetime | date | str | None) -> str | None:
     """Return ``fromDate`` as the marketplace expects it (India time).
 
-    A naive datetime is UTC, as Odoo stores it; a date means its midnight in
-    India; a string must parse as a marketplace date and is sent normalised.
+    A naive datetime is UTC, as Odoo stores it. A date means its midnight in
+    India. A string must parse as a marketplace date, and is sent normalised.
     """
     if value is None or value == "":
         return None

@@ -54,13 +54,13 @@ def candidate_stores(state: State, line: LineState) -> list[tuple[str, str]]:
     with state.lock:
         sellers = list(state.sellers.values())
         sellers.sort(key=lambda seller: seller.seller_id != line.seller_id)
-        held = {(h.seller_id, h.slave_id) for h in line.past_holders}
-        held.add((line.seller_id, line.slave_id))
+        previous_stores = {(h.seller_id, h.slave_id) for h in line.past_holders}
+        previous_stores.add((line.seller_id, line.slave_id))
         return [
             (seller.seller_id, slave_id)
             for seller in sellers
             for slave_id in seller.stores
-            if (seller.seller_id, slave_id) not in held
+            if (seller.seller_id, slave_id) not in previous_stores
         ]
 
 
@@ -69,10 +69,10 @@ def next_store(state: State, line: LineState) -> tuple[str, str] | None:
     sku = line.data.get("articleNumber")
     if not sku:
         return None
-    wanted = line_quantity(line)
+    quantity = line_quantity(line)
     with state.lock:
         for seller_id, slave_id in candidate_stores(state, line):
-            if available_units(state, seller_id, sku, slave_id) >= wanted:
+            if available_units(state, seller_id, sku, slave_id) >= quantity:
                 return seller_id, slave_id
     return None
 

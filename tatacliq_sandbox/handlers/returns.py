@@ -1,9 +1,9 @@
 """Cancellations, seller cancellation with order hopping, and returns.
 
-Routes: ``cancellations`` (the feed of lines a seller lost), ``seller_cancel``
-(the seller cancels lines with a reason code; ``NOSTOCK`` at an OMNI store
-hops the line, see ``tatacliq_sandbox.hopping``) and ``returns`` (one record
-per return event).
+Routes: ``cancellations`` is the feed of lines a seller lost.
+``seller_cancel`` cancels lines with a reason code, and ``NOSTOCK`` at an OMNI
+store hops the line (see ``tatacliq_sandbox.hopping``). ``returns`` is the
+feed of return events.
 
 The marketplace's own side of these flows (a customer cancels or returns,
 the courier delivers or brings a parcel back, the store checks a returned
@@ -17,6 +17,7 @@ What a cancellation was about (who, reason code, reason) is kept in
 from __future__ import annotations
 
 import itertools
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +31,8 @@ from ..state import BEFORE_HANDOVER_STATUSES, LineState, State
 from .fulfilment import _envelope, _failure, _field, _items, _transaction_id
 from .inventory import apply_items
 
+_logger = logging.getLogger(__name__)
+
 # Reason codes of a seller cancellation (defined).
 REASON_CODES = {
     "NOSTOCK": "No stock at the store",
@@ -37,8 +40,8 @@ REASON_CODES = {
     "PRICE": "Price issue",
     "OTHER": "Other reason",
 }
-# A seller may cancel a line in these statuses only; the rejection rule of the
-# marketplace, plus an allocated line the seller has not accepted yet.
+# A seller may cancel a line in these statuses only. They are the statuses the
+# marketplace allows a rejection from, plus ORDALLOC for a line not accepted yet.
 SELLER_CANCEL_STATUSES = ("ORDALLOC", "ORDACCEP", "PICKINPR", "PILIGENE", "PICKCONF")
 # A cancelled line and the steps that follow: CLONCANC closes a cash on
 # delivery line, the REF* statuses refund a prepaid one.
@@ -93,7 +96,7 @@ def _note_cancellation(line: LineState, by: str, reason_code, reason, at) -> dic
 def cancel_line(
     state: State, line: LineState, by: str, reason_code: str | None, reason: str
 ) -> None:
-    """Cancel ``line`` at the store that holds it and record who and why."""
+    """Cancel ``line`` at its current store and record who cancelled it and why."""
     note = f"cancelled by the {by.lower()}: {reason}"
     state.transition(line, "ORDCANCL", note=note, by_seller=False)
     line.extra["cancellation"] = _note_cancellation(
@@ -104,7 +107,7 @@ def cancel_line(
 def seller_cancel_line(
     state: State, line: LineState, reason_code: str, remarks: str | None, hop_limit
 ) -> str:
-    """Cancel a line for its seller; return the status the seller's store sees.
+    """Cancel a line for its seller; return the line's status for that store.
 
     ``NOSTOCK`` at an OMNI store hands the line to the next store with stock
     (``ODREALOC`` for this store) until ``hop_limit`` reallocations; after
@@ -141,9 +144,9 @@ def _cancel_entry(line: LineState):
 def cancellation_records(state: State, seller_id: str) -> list[tuple]:
     """Return (updated at, record payload) for every line the seller lost.
 
-    A store that lost the line in a hop has an ``ODREALOC`` record; the store
-    that holds a cancelled line has a record with the line's current status,
-    which moves on through the refund steps.
+    A store that lost the line in a hop has an ``ODREALOC`` record. The store
+    of a cancelled line has a record with the line's current status, which
+    moves on through the refund steps.
     """
     records = []
     with state.lock:
@@ -225,7 +228,7 @@ def _from_date(request: Request) -> datetime | None:
 
 
 def _feed(request: Request, records: list[tuple], element: str) -> dict:
-    """Return the page the request asks for of (date, payload) records."""
+    """Return the requested page of (date, payload) records as a feed envelope."""
     page, size = request.page_args()
     since = _from_date(request)
     selected = [payload for at, payload in records if since is None or at >= since]
@@ -283,7 +286,7 @@ def _repeated_cancel(line: LineState, seller_id: str, slave_id: str | None):
 def _cancel_item(request: Request, item, position: int, hop_limit: int) -> dict:
     """Cancel one item's line; a refused item becomes a failure result."""
     transaction_id = None
-    status_seen = None  # the line's status as this seller sees it
+    status_seen = None  # the line's status for this seller
     state = request.state
     try:
         transaction_id = _transaction_id(item, position)
@@ -309,6 +312,13 @@ def _cancel_item(request: Request, item, position: int, hop_limit: int) -> dict:
             )
             return _cancel_result(line, status)
     except ApiError as error:
+        _logger.info(
+            "Sandbox seller_cancel rejected item %s (transaction %s, seller %s): %s",
+            position,
+            transaction_id,
+            request.seller_id,
+            error.message,
+        )
         result = _failure(transaction_id, error)
         if status_seen is not None:
             result["omsStatusCode"] = status_seen
@@ -597,7 +607,7 @@ def returns(request: Request) -> dict:
 
 
 class ReturnsSandboxMixin:
-    """What customers, couriers and the marketplace do to lines after the sale.
+    """Customer, courier and marketplace actions on lines after the sale.
 
     Mixed into ``Sandbox``; every method works on ``self.state``. Methods
     raise ``KeyError`` for an unknown transaction or return id and
