@@ -23,8 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import odoo_env  # noqa: E402
 
 DEMO_DB = "tatacliq_demo"
+ODOO_PORT = 8069
+# The demo channel's base URL in the addon's demo data points at this port.
 SANDBOX_PORT = 8870
 SANDBOX_SFTP_PORT = 8871
+SYNC_CRON_XMLID = ("tatacliq_connector", "ir_cron_tatacliq_sync_orders")
 DEMO_CHANNEL_XMLID = ("tatacliq_connector", "demo_channel_tship")
 LOGIN = "admin"
 PASSWORD = "admin"  # Odoo's default admin password on a demo database.
@@ -113,10 +116,10 @@ class JsonRpc:
         )
 
 
-def sandbox_command() -> list[str]:
+def sandbox_command(args: argparse.Namespace) -> list[str]:
     """Return the sandbox command: demo seller, sample orders, generated orders."""
     command = [sys.executable, "-m", "tatacliq_sandbox"]
-    command += ["--port", str(SANDBOX_PORT), "--sftp-port", str(SANDBOX_SFTP_PORT)]
+    command += ["--port", str(args.sandbox_port), "--sftp-port", str(args.sftp_port)]
     command += ["--generate", "40", "--seed", "7"]
     if SANDBOX_SEED_FILE.is_file():
         command += ["--seed-file", str(SANDBOX_SEED_FILE)]
@@ -151,10 +154,10 @@ def stop(process: subprocess.Popen | None, name: str) -> None:
         process.wait()
 
 
-def install_addon(odoo: odoo_env.Odoo, log_path: Path) -> None:
+def install_addon(odoo: odoo_env.Odoo, dbname: str, log_path: Path) -> None:
     command = [
         *odoo.command(),
-        *odoo_env.server_args(odoo, DEMO_DB),
+        *odoo_env.server_args(odoo, dbname),
         "-i",
         odoo_env.ADDON,
         "--stop-after-init",
@@ -181,6 +184,21 @@ def install_addon(odoo: odoo_env.Odoo, log_path: Path) -> None:
         raise DemoError(f"installing {odoo_env.ADDON} failed: {first}. Log: {log_path}")
 
 
+def postpone_sync_cron(dbname: str) -> None:
+    """Move the order sync cron's next run 15 minutes ahead.
+
+    Otherwise the cron, due as soon as the server starts, can import the
+    orders just before the demo's own sync, which then reports none.
+    """
+    module, name = SYNC_CRON_XMLID
+    odoo_env.psql(
+        "UPDATE ir_cron SET nextcall = (now() AT TIME ZONE 'UTC') "
+        "+ interval '15 minutes' WHERE id IN (SELECT res_id FROM ir_model_data "
+        f"WHERE module = '{module}' AND name = '{name}')",
+        dbname,
+    )
+
+
 def find_channel(rpc: JsonRpc) -> int:
     module, name = DEMO_CHANNEL_XMLID
     rows = rpc.execute(
@@ -194,14 +212,26 @@ def find_channel(rpc: JsonRpc) -> int:
     ids = rpc.execute("tatacliq.channel", "search", [], limit=1)
     if not ids:
         raise DemoError(
-            f"no tatacliq.channel in {DEMO_DB}: the addon's demo data did not "
+            f"no tatacliq.channel in {rpc.db}: the addon's demo data did not "
             f"create {module}.{name}"
         )
     return ids[0]
 
 
-def sync_and_summarize(rpc: JsonRpc, odoo_url: str) -> None:
-    channel_id = find_channel(rpc)
+def point_channel_at_sandbox(rpc: JsonRpc, channel_id: int, args) -> None:
+    """Point the channel at the sandbox when it runs on non-default ports."""
+    values = {}
+    if args.sandbox_port != SANDBOX_PORT:
+        values["base_url"] = f"http://127.0.0.1:{args.sandbox_port}"
+    if args.sftp_port != SANDBOX_SFTP_PORT:
+        channel = rpc.execute("tatacliq.channel", "read", [channel_id], ["sftp_host"])
+        if channel[0]["sftp_host"]:
+            values.update(sftp_host="127.0.0.1", sftp_port=args.sftp_port)
+    if values:
+        rpc.execute("tatacliq.channel", "write", [channel_id], values)
+
+
+def sync_and_summarize(rpc: JsonRpc, channel_id: int, odoo_url: str) -> None:
     started = time.monotonic()
     rpc.execute("tatacliq.channel", "action_sync_orders", [channel_id])
     elapsed = time.monotonic() - started
@@ -212,6 +242,7 @@ def sync_and_summarize(rpc: JsonRpc, odoo_url: str) -> None:
         [channel_id],
         fields=[
             "name",
+            "base_url",
             "last_sync_imported",
             "last_sync_exceptions",
             "last_sync_duration",
@@ -232,11 +263,11 @@ def sync_and_summarize(rpc: JsonRpc, odoo_url: str) -> None:
     )
     print(f"Sale orders:     {order_count} linked to the channel")
     print(f"Open:            {odoo_url}/odoo (login {LOGIN} / {PASSWORD})")
-    print(f"Sandbox:         http://127.0.0.1:{SANDBOX_PORT}")
+    print(f"Sandbox:         {channel['base_url']}")
 
 
 def run(args: argparse.Namespace, odoo: odoo_env.Odoo) -> None:
-    for port in (SANDBOX_PORT, SANDBOX_SFTP_PORT, args.odoo_port):
+    for port in (args.sandbox_port, args.sftp_port, args.odoo_port):
         if odoo_env.port_in_use(port):
             raise DemoError(
                 f"port {port} on 127.0.0.1 is already in use; stop the process "
@@ -248,26 +279,29 @@ def run(args: argparse.Namespace, odoo: odoo_env.Odoo) -> None:
 
     processes: list[tuple[str, subprocess.Popen]] = []
     try:
-        sandbox = start(sandbox_command(), odoo_env.VAR_DIR / "demo-sandbox.log")
+        sandbox_url = f"http://127.0.0.1:{args.sandbox_port}"
+        sandbox_log = odoo_env.VAR_DIR / f"demo-sandbox-{args.db}.log"
+        sandbox = start(sandbox_command(args), sandbox_log)
         processes.append(("sandbox", sandbox))
-        wait_for_http(f"http://127.0.0.1:{SANDBOX_PORT}/", sandbox, 30, "sandbox")
-        print(f"Sandbox marketplace up on http://127.0.0.1:{SANDBOX_PORT}")
+        wait_for_http(f"{sandbox_url}/", sandbox, 30, "sandbox")
+        print(f"Sandbox marketplace up on {sandbox_url}")
 
-        print(f"Creating database {DEMO_DB} from {template}...", flush=True)
-        odoo_env.drop_db(DEMO_DB)
-        odoo_env.copy_db(template, DEMO_DB)
-        install_log = odoo_env.VAR_DIR / "demo-install.log"
+        print(f"Creating database {args.db} from {template}...", flush=True)
+        odoo_env.drop_db(args.db)
+        odoo_env.copy_db(template, args.db)
+        install_log = odoo_env.VAR_DIR / f"demo-install-{args.db}.log"
         print(f"Installing {odoo_env.ADDON} (log: {install_log})...", flush=True)
-        install_addon(odoo, install_log)
+        install_addon(odoo, args.db, install_log)
+        postpone_sync_cron(args.db)
 
         odoo_url = f"http://127.0.0.1:{args.odoo_port}"
-        serve_log = odoo_env.VAR_DIR / "demo-odoo.log"
+        serve_log = odoo_env.VAR_DIR / f"demo-odoo-{args.db}.log"
         server = start(
             [
                 *odoo.command(),
-                *odoo_env.server_args(odoo, DEMO_DB),
+                *odoo_env.server_args(odoo, args.db),
                 "--db-filter",
-                f"^{DEMO_DB}$",
+                f"^{args.db}$",
                 "--http-interface",
                 "127.0.0.1",
                 "--http-port",
@@ -280,9 +314,11 @@ def run(args: argparse.Namespace, odoo: odoo_env.Odoo) -> None:
         wait_for_http(f"{odoo_url}/web/login", server, 120, "Odoo")
         print(f"Odoo up on {odoo_url} (log: {serve_log})", flush=True)
 
-        rpc = JsonRpc(odoo_url, DEMO_DB)
+        rpc = JsonRpc(odoo_url, args.db)
         rpc.login(LOGIN, PASSWORD)
-        sync_and_summarize(rpc, odoo_url)
+        channel_id = find_channel(rpc)
+        point_channel_at_sandbox(rpc, channel_id, args)
+        sync_and_summarize(rpc, channel_id, odoo_url)
 
         if args.no_serve:
             return
@@ -305,10 +341,27 @@ def main(argv: list[str]) -> int:
         help="stop both servers after printing the summary",
     )
     parser.add_argument(
+        "--db",
+        default=DEMO_DB,
+        help="demo database, replaced if it exists (default: %(default)s)",
+    )
+    parser.add_argument(
         "--odoo-port",
         type=int,
-        default=8069,
+        default=ODOO_PORT,
         help="HTTP port of the demo Odoo on 127.0.0.1 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--sandbox-port",
+        type=int,
+        default=SANDBOX_PORT,
+        help="HTTP port of the sandbox on 127.0.0.1 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--sftp-port",
+        type=int,
+        default=SANDBOX_SFTP_PORT,
+        help="SFTP port of the sandbox on 127.0.0.1 (default: %(default)s)",
     )
     args = parser.parse_args(argv)
 
@@ -328,6 +381,8 @@ def main(argv: list[str]) -> int:
         return 1
 
     signal.signal(signal.SIGTERM, _raise_stop)
+    # A shell starts background jobs with SIGINT ignored; restore Ctrl-C.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         run(args, odoo)
     except (KeyboardInterrupt, Stop):

@@ -247,3 +247,59 @@ def test_log_missing_result_fails():
     assert outcome.tests_run is None
     assert len(outcome.stray_errors) == 1
     assert "Odoo never logged a test result line" in outcome.problems()
+
+
+# -- demo smoke run -----------------------------------------------------------------
+
+
+def _distinct_free_ports(count: int) -> list[int]:
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(odoo_env.free_port())
+    return sorted(ports)
+
+
+def _summary_number(output: str, label: str) -> int:
+    for line in output.splitlines():
+        if line.startswith(label):
+            return int(line[len(label) :].split()[0])
+    raise AssertionError(f"no {label!r} line in the demo output:\n{output}")
+
+
+def test_demo_imports_orders():
+    """Run scripts/demo.py --no-serve end to end: sandbox, Odoo, one sync."""
+    odoo = odoo_env.find_odoo()
+    if odoo is None:
+        pytest.skip(odoo_env.SKIP_MESSAGE)
+    odoo_port, sandbox_port, sftp_port = _distinct_free_ports(3)
+    dbname = f"tcq_demo_smoke_{os.getpid()}"
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                str(SCRIPTS / "demo.py"),
+                "--no-serve",
+                "--db",
+                dbname,
+                "--odoo-port",
+                str(odoo_port),
+                "--sandbox-port",
+                str(sandbox_port),
+                "--sftp-port",
+                str(sftp_port),
+            ],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=900,
+            check=False,
+        )
+    finally:
+        odoo_env.drop_db(dbname)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert _summary_number(result.stdout, "Orders imported:") > 0
+    assert _summary_number(result.stdout, "Sale orders:") > 0
+    assert f"http://127.0.0.1:{sandbox_port}" in result.stdout
+    assert not odoo_env.port_in_use(odoo_port)
+    assert not odoo_env.port_in_use(sandbox_port)
