@@ -3,7 +3,7 @@
 A sync reads the active orders page by page and imports them in batches of
 ``batch_size`` orders. Each batch is committed on its own, so a failure (the
 marketplace going away on page 3, a database error) loses at most the batch
-in progress; the next run skips what is already imported. Under tests the
+in progress. The next run skips what is already imported. Under tests the
 commits are savepoints, which keeps the same semantics inside the test
 transaction.
 """
@@ -213,9 +213,10 @@ class TataCliqChannel(models.Model):
 
     def _keep_sync_lock(self):
         # A commit releases the row lock. Taking it again right away leaves a
-        # short window in which another server may take it; that server then
-        # continues the sync and this one stops. Lines cannot be imported twice
-        # in that window because of the unique index on sale.order.line.
+        # short window in which another server may take it, and then that
+        # server continues the sync while this one stops. Lines cannot be
+        # imported twice in that window because of the unique index on
+        # sale.order.line.
         if _is_test_mode():
             return True
         return self._acquire_sync_lock()
@@ -508,7 +509,11 @@ class TataCliqChannel(models.Model):
         )
 
     def _register_problem(self, problem, order_no, raw, run):
-        """Store a problem as an open exception, unless one is open already."""
+        """Store a problem as an open exception, unless one is open already.
+
+        A problem that someone ignored stays ignored: it is not recorded again
+        until that exception is reopened.
+        """
         run.problems_found += 1
         Exception_ = self.env["tatacliq.exception"]
         payload = _dump_payload(raw)
@@ -516,9 +521,11 @@ class TataCliqChannel(models.Model):
             ("channel_id", "=", self.id),
             ("reference", "=", problem.reference),
             ("kind", "=", problem.kind),
-            ("state", "=", "open"),
+            ("state", "in", ("open", "ignored")),
         ]
-        record = Exception_.search(domain, limit=1)
+        record = Exception_.search(domain, order="state desc, id desc", limit=1)
+        if record.state == "ignored":
+            return record
         if record:
             changes = {}
             if record.message != problem.message:

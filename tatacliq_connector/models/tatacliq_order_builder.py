@@ -167,8 +167,7 @@ def to_naive_utc(value):
 
 def format_rate(rate):
     """Return a rate as it appears in a tax name: 6, 2.5, 0.25."""
-    text = format(Decimal(rate).normalize(), "f")
-    return text
+    return format(Decimal(rate).normalize(), "f")
 
 
 class TataCliqOrderBuilder(models.AbstractModel):
@@ -371,9 +370,9 @@ class TataCliqOrderBuilder(models.AbstractModel):
         """Return one group per warehouse.
 
         Order-wise means one sale order per marketplace order, but a sale order
-        ships from one warehouse. An order whose lines are allocated to slave
-        ids of different warehouses is split into one sale order per
-        warehouse; all of them carry the same order number.
+        ships from one warehouse. So an order whose lines are allocated to
+        slave ids of different warehouses becomes one sale order per warehouse,
+        and all of them carry the same order number.
         """
         groups = {}
         for line in lines:
@@ -434,7 +433,9 @@ class TataCliqOrderBuilder(models.AbstractModel):
     @api.model
     def _find_or_create_contact(self, run, customer, address, contact_type):
         vals = self._prepare_address_vals(run, address)
-        match_fields = ("name", "street", "street2", "zip", "city", "phone")
+        # The phone is left out: the marketplace writes one number in several
+        # ways (+91, spaces), while the address identifies the contact.
+        match_fields = ("name", "street", "street2", "zip", "city")
         for contact in customer.with_context(active_test=False).child_ids:
             if contact.type == contact_type and all(
                 (contact[name] or False) == (vals.get(name) or False)
@@ -669,9 +670,9 @@ class TataCliqOrderBuilder(models.AbstractModel):
         """
         quantity = max(line.quantity or 1, 1)
         price = line.apportioned_price / quantity
-        # NOTE: a quantity that does not divide the amount to the paisa leaves
-        # the line total up to quantity x 0.005 away from the marketplace
-        # amount; no such payload has been seen.
+        # NOTE: when the quantity does not divide the amount to the paisa, the
+        # line total can differ from the marketplace amount by up to
+        # quantity x 0.005. No such payload has been seen.
         return price.quantize(PAISA, rounding=ROUND_HALF_UP)
 
     # Sale orders
