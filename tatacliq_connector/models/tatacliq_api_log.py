@@ -58,8 +58,9 @@ class TataCliqApiLog(models.Model):
     def _make_call_logger(self, channel, secrets=()):
         """Return the ``on_call`` callback of a client for ``channel``.
 
-        ``secrets`` are the channel's credentials; any occurrence in a body or
-        error is replaced, although the client already redacts what it knows.
+        ``secrets`` are the channel's credentials. They are replaced wherever they
+        appear in the URL, a body or the error, as a second line of defence
+        after the client's own redaction.
         """
         log_model = self
         channel_id = channel.id
@@ -91,11 +92,10 @@ class TataCliqApiLog(models.Model):
     def _create_in_new_cursor(self, vals):
         """Create a log record in its own transaction and commit it.
 
-        A failed sync rolls back its transaction; the API log must survive it
-        because it is what a person reads to find out why the sync failed.
-        In test mode the registry returns a cursor that shares the test
-        transaction, so tests see the records without any commit reaching the
-        database.
+        A failed sync rolls back its transaction, and the API log must survive
+        that because a person reads it to find out why the sync failed. In test
+        mode the registry returns a cursor that shares the test transaction, so
+        tests see the records and nothing is committed to the database.
         """
         registry = self.env.registry
         try:
@@ -169,8 +169,8 @@ class TataCliqApiLog(models.Model):
     def _cron_purge(self, batch_size=10000):
         """Delete API logs older than their retention, one batch per run.
 
-        When more old logs remain, the scheduler is told so and runs the job
-        again soon.
+        When more old logs remain, the progress report makes the scheduler run
+        the job again soon.
         """
         domain = self._get_purge_domain()
         logs = self.sudo().search(domain, limit=batch_size)

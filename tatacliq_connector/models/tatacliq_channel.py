@@ -3,7 +3,7 @@ import logging
 import re
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
 _logger = logging.getLogger(__name__)
@@ -54,8 +54,8 @@ class TataCliqChannel(models.Model):
         tracking=True,
     )
 
-    # Marketplace access. The secrets are readable by managers only; the
-    # client reads them with sudo so users can still run a sync.
+    # Marketplace access. Only managers can read the secrets, and the client
+    # reads them with sudo so users can still run a sync.
     base_url = fields.Char(
         string="API base URL",
         required=True,
@@ -146,7 +146,7 @@ class TataCliqChannel(models.Model):
         required=True,
         default="none",
         tracking=True,
-        help="The guide's codes are accepted on import: INVV1 means API; a blank "
+        help="Imports also accept Tata CLiQ's codes: INVV1 means API, and a blank "
         "value means SFTP when an SFTP host is set, else no push.",
     )
     inventory_reconciliation = fields.Boolean(
@@ -382,12 +382,12 @@ class TataCliqChannel(models.Model):
 
     @api.model
     def _normalize_vals(self, vals):
-        """Turn the guide's spellings of API type and inventory method into keys.
+        """Turn the seller's spellings of API type and inventory method into keys.
 
-        The integration guide lets a seller type the API type ("Normal",
-        "Order-wise", or anything else meaning Normal) and the inventory method
-        ("INVV1" for the API, blank for SFTP), so imports and RPC callers may
-        send those spellings.
+        Tata CLiQ's integration guide has sellers type the API type ("Normal",
+        "Order-wise", anything else meaning Normal) and the inventory method
+        ("INVV1" for the API, blank for SFTP). Imports and RPC callers may send
+        those spellings.
         """
         if "api_type" in vals:
             vals["api_type"] = self._normalize_api_type(vals["api_type"])
@@ -440,7 +440,11 @@ class TataCliqChannel(models.Model):
         self.ensure_one()
         from tatacliq.errors import TataCliqError
 
-        client = self._get_client()
+        try:
+            client = self._get_client()
+        except UserError as error:
+            self._write_connection_result("failed", error.args[0])
+            return self._notification(_("Connection failed"), error.args[0], "danger")
         try:
             client.get_token()
             first_page = next(iter(client.iter_order_pages(page_size=1)), None)
@@ -668,22 +672,33 @@ class TataCliqChannel(models.Model):
         self.ensure_one()
         from tatacliq.client import Client
 
-        # Credentials are manager-only fields; a user running a sync needs them
-        # too, so they are read with sudo and never leave this method.
+        # Credentials are manager-only fields. A user running a sync needs them
+        # too, so they are read with sudo and handed only to the client.
         channel = self.sudo()
         secrets = tuple(
             value for value in (channel[name] for name in CREDENTIAL_FIELDS) if value
         )
-        return Client(
-            base_url=channel.base_url,
-            seller_id=channel.seller_id,
-            seller_code=channel.seller_code or "",
-            username=channel.username or "",
-            password=channel.password or "",
-            api_key=channel.api_key or "",
-            api_secret=channel.api_secret or "",
-            version=channel.api_version.upper(),
-            caller_name=channel.caller_name or "tatacliq_connector",
-            route_overrides=self._get_route_overrides() or None,
-            on_call=self.env["tatacliq.api.log"]._make_call_logger(self, secrets),
-        )
+        try:
+            return Client(
+                base_url=channel.base_url,
+                seller_id=channel.seller_id,
+                seller_code=channel.seller_code or "",
+                username=channel.username or "",
+                password=channel.password or "",
+                api_key=channel.api_key or "",
+                api_secret=channel.api_secret or "",
+                version=channel.api_version.upper(),
+                caller_name=channel.caller_name or "tatacliq_connector",
+                route_overrides=self._get_route_overrides() or None,
+                on_call=self.env["tatacliq.api.log"]._make_call_logger(self, secrets),
+            )
+        except ValueError as error:
+            # The client rejects a malformed base URL or missing credentials.
+            raise UserError(
+                _(
+                    "Channel %(channel)s is not ready to connect to Tata CLiQ: "
+                    "%(error)s",
+                    channel=self.name,
+                    error=error,
+                )
+            ) from error

@@ -9,9 +9,9 @@ class ProductLookup:
     """Result of ``tatacliq.channel._find_product``.
 
     ``product`` is one ``product.product`` record when the article number
-    matched exactly one product, else an empty recordset. ``message`` says why
-    nothing matched; ``candidates`` lists the products when the match was
-    ambiguous, so the caller can report them instead of picking one.
+    matched exactly one product, else an empty recordset. ``message`` gives the
+    reason nothing matched. ``candidates`` contains the products of an
+    ambiguous match, so the caller can report them instead of picking one.
     """
 
     article_number: str
@@ -64,9 +64,9 @@ class TataCliqChannel(models.Model):
         """Find the product of a marketplace article number (seller SKU).
 
         Active mappings of this channel are searched first, then the internal
-        reference of the products of the channel's company; both compare
-        without surrounding spaces and case. Two different candidates at the
-        same step are never resolved by guessing: the result is ambiguous.
+        reference of the products of the channel's company. Both compare
+        without surrounding spaces and case. When one step finds two different
+        products, the result is ambiguous and no product is picked.
         """
         self.ensure_one()
         Product = self.env["product.product"]

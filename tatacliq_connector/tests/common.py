@@ -151,8 +151,8 @@ class TataCliqCase(LoopbackRequestsMixin, TransactionCase):
             [
                 {"name": name, "code": code, "company_id": cls.company.id}
                 for name, code in (
-                    ("Store Bandra", "TST1"),
-                    ("Store Koramangala", "TST2"),
+                    ("Test store Bandra", "TST1"),
+                    ("Test store Koramangala", "TST2"),
                 )
             ]
         )

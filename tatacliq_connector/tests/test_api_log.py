@@ -53,8 +53,8 @@ class TestApiLog(TataCliqCase):
             self.assertTrue(log.is_error)
 
     def test_log_removes_channel_secrets(self):
-        # The client redacts what it knows; the log also removes the
-        # channel's credentials wherever they appear.
+        # The client redacts its own credentials and tokens. The log also
+        # removes the channel's credentials wherever they appear.
         logger = self.env["tatacliq.api.log"]._make_call_logger(
             self.channel, ["demo-password", "abc"]
         )

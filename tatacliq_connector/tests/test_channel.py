@@ -206,6 +206,16 @@ class TestChannelConnection(TataCliqCase):
         self.assertEqual(channel.connection_state, "failed")
         self.assertNotIn("not-it", channel.connection_message)
 
+    def test_connection_missing_credentials(self):
+        self.channel.api_secret = False
+        action = self.channel.action_test_connection()
+        params = action["params"]
+        self.assertEqual(params["type"], "danger")
+        self.assertIn("not ready to connect", params["message"])
+        self.assertIn("API secret", params["message"])
+        self.assertEqual(self.channel.connection_state, "failed")
+        self.assertFalse(self.sandbox.calls)
+
     def test_connection_refused_port(self):
         self.channel.base_url = "http://127.0.0.1:9"
         action = self.channel.action_test_connection()
