@@ -86,12 +86,14 @@ def main(argv=None) -> int:
     print(f"  API key pair {seller.api_key} / {seller.api_secret}")
     print(f"  slave ids    {', '.join(seller.slave_ids)}")
     print(f"  admin        {sandbox.url}/_sandbox/state")
-    print("Press Ctrl-C to stop.", flush=True)
 
-    # SIGTERM (from a supervising script) stops as cleanly as Ctrl-C.
+    # SIGTERM (from a supervising script) stops as cleanly as Ctrl-C. The
+    # prompt comes inside the try, so a Ctrl-C sent as soon as it appears
+    # is caught too.
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda _signum, _frame: stopped.set())
     try:
+        print("Press Ctrl-C to stop.", flush=True)
         while not stopped.wait(0.5):
             pass
     except KeyboardInterrupt:
