@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Extra arguments for scripts/run_odoo_tests.py, e.g. ODOO_TEST_ARGS="--keep".
 ODOO_TEST_ARGS ?=
+# Extra arguments for each bench/bench_*.py, e.g. BENCH_ARGS="--orders 200".
+BENCH_ARGS ?=
 SANDBOX_PORT := 8870
 
 # Odoo's requirements.txt when an Odoo 18.0 is found (ODOO_SRC, an importable
@@ -23,7 +25,7 @@ help:
 	@echo "make demo      run the sandbox marketplace and an Odoo demo database"
 	@echo "make test      ruff, pytest tests/, then the Odoo suite (skipped without Odoo)"
 	@echo "make sandbox   run the sandbox marketplace alone on 127.0.0.1:$(SANDBOX_PORT)"
-	@echo "make bench     run the benchmarks in bench/"
+	@echo "make bench     run every bench/bench_*.py (BENCH_ARGS=... passes options)"
 	@echo "make lint      ruff check and ruff format --check"
 	@echo "make format    apply ruff fixes and formatting"
 
@@ -88,5 +90,10 @@ demo: venv
 sandbox: venv
 	$(BIN)/python -m tatacliq_sandbox --port $(SANDBOX_PORT) --generate 40
 
+# Runs every bench/bench_*.py with its defaults; BENCH_ARGS passes options.
 bench: venv
-	$(BIN)/python bench/run.py
+	@set -e; for script in bench/bench_*.py; do \
+		[ -e "$$script" ] || { echo "No bench/bench_*.py to run."; exit 1; }; \
+		echo "+ $(BIN)/python $$script $(BENCH_ARGS)"; \
+		$(BIN)/python "$$script" $(BENCH_ARGS); \
+	done
