@@ -267,6 +267,7 @@ def sync_and_summarize(rpc: JsonRpc, channel_id: int, odoo_url: str) -> None:
 
 
 def run(args: argparse.Namespace, odoo: odoo_env.Odoo) -> None:
+    odoo_env.check_scratch_name(args.db)
     for port in (args.sandbox_port, args.sftp_port, args.odoo_port):
         if odoo_env.port_in_use(port):
             raise DemoError(

@@ -389,9 +389,21 @@ def _build_template(odoo: Odoo, name: str, log_path: Path) -> None:
     print(f"Template {name} built in {time.monotonic() - started:.0f} s.", flush=True)
 
 
+def check_scratch_name(name: str) -> None:
+    """Raise OdooSetupError when ``name`` must not be dropped and recreated."""
+    if name in ("postgres", "template0", "template1") or name.startswith(
+        TEMPLATE_PREFIX
+    ):
+        raise OdooSetupError(
+            f"database {name} is a system or template database and would be "
+            "dropped; choose another name for the test or demo database."
+        )
+
+
 @contextlib.contextmanager
 def scratch_db(template: str, name: str, keep: bool = False):
     """Yield a fresh copy of ``template`` named ``name``; drop it afterwards."""
+    check_scratch_name(name)
     drop_db(name)
     copy_db(template, name)
     try:

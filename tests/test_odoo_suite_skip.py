@@ -115,6 +115,13 @@ def test_server_args_hide_password(monkeypatch, tmp_path):
     assert odoo_env.pg_env()["PGPASSWORD"] == "s3cret-value"
 
 
+def test_scratch_name_rejects_templates():
+    for name in ("postgres", "template1", "tcq_tmpl_0123abcd"):
+        with pytest.raises(odoo_env.OdooSetupError, match="choose another name"):
+            odoo_env.check_scratch_name(name)
+    odoo_env.check_scratch_name("tcq_test_42")
+
+
 # -- scripts without Odoo -------------------------------------------------------
 
 
@@ -273,6 +280,7 @@ def test_demo_imports_orders():
         pytest.skip(odoo_env.SKIP_MESSAGE)
     odoo_port, sandbox_port, sftp_port = _distinct_free_ports(3)
     dbname = f"tcq_demo_smoke_{os.getpid()}"
+
     try:
         result = subprocess.run(
             [
@@ -296,6 +304,7 @@ def test_demo_imports_orders():
         )
     finally:
         odoo_env.drop_db(dbname)
+
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert _summary_number(result.stdout, "Orders imported:") > 0
