@@ -259,77 +259,67 @@ class TataCliqChannel(models.Model):
             missing.append(_("Use shipping label"))
         if not missing:
             return False
+        if len(missing) == 2:
+            flags = _(
+                "%(first)s and %(second)s are off.", first=missing[0], second=missing[1]
+            )
+        else:
+            flags = _("%(flag)s is off.", flag=missing[0])
         return _(
-            "%(flags)s is off. Tata CLiQ requires both the marketplace invoice and "
-            "the shipping label: without them orders cannot be packed in Odoo and "
+            "%(flags)s Tata CLiQ requires both the marketplace invoice and the "
+            "shipping label: without them orders cannot be packed in Odoo and "
             "shipping labels are not pulled. Turn both options on.",
-            flags=_(" and ").join(missing),
+            flags=flags,
         )
 
     def _compute_order_counts(self):
-        counts_to_process = {}
-        counts_today = {}
-        SaleOrder = self.env["sale.order"]
-        channels = self.filtered("id")
-        if channels and "tatacliq_channel_id" in SaleOrder._fields:
-            base = [("tatacliq_channel_id", "in", channels.ids)]
-            for channel, count in SaleOrder._read_group(
-                expression.AND([base, self._get_orders_to_process_domain()]),
-                groupby=["tatacliq_channel_id"],
-                aggregates=["__count"],
-            ):
-                counts_to_process[channel.id] = count
-            for channel, count in SaleOrder._read_group(
-                expression.AND([base, self._get_orders_today_domain()]),
-                groupby=["tatacliq_channel_id"],
-                aggregates=["__count"],
-            ):
-                counts_today[channel.id] = count
+        # The channel field of sale orders comes with the order import; until
+        # it is installed the counters stay at zero.
+        to_process = today = {}
+        if "tatacliq_channel_id" in self.env["sale.order"]._fields:
+            to_process = self._count_per_channel(
+                "sale.order",
+                self._get_orders_to_process_domain(),
+                "tatacliq_channel_id",
+            )
+            today = self._count_per_channel(
+                "sale.order", self._get_orders_today_domain(), "tatacliq_channel_id"
+            )
         for channel in self:
-            channel.order_to_process_count = counts_to_process.get(channel.id, 0)
-            channel.order_today_count = counts_today.get(channel.id, 0)
+            channel.order_to_process_count = to_process.get(channel.id, 0)
+            channel.order_today_count = today.get(channel.id, 0)
 
     def _compute_exception_count(self):
-        counts = {}
-        # The exception model comes with the order import; until it is
-        # installed the counter stays at zero.
-        Exception_ = self.env.get("tatacliq.exception")
-        channels = self.filtered("id")
-        if Exception_ is not None and channels:
-            for channel, count in Exception_._read_group(
-                [("channel_id", "in", channels.ids), ("state", "=", "open")],
-                groupby=["channel_id"],
-                aggregates=["__count"],
-            ):
-                counts[channel.id] = count
+        counts = self._count_per_channel("tatacliq.exception", [("state", "=", "open")])
         for channel in self:
             channel.exception_count = counts.get(channel.id, 0)
 
     def _compute_api_log_count(self):
-        counts = {}
-        channels = self.filtered("id")
-        if channels:
-            for channel, count in self.env["tatacliq.api.log"]._read_group(
-                [("channel_id", "in", channels.ids)],
-                groupby=["channel_id"],
-                aggregates=["__count"],
-            ):
-                counts[channel.id] = count
+        counts = self._count_per_channel("tatacliq.api.log", [])
         for channel in self:
             channel.api_log_count = counts.get(channel.id, 0)
 
     def _compute_mapping_count(self):
-        counts = {}
-        channels = self.filtered("id")
-        if channels:
-            for channel, count in self.env["tatacliq.product.mapping"]._read_group(
-                [("channel_id", "in", channels.ids)],
-                groupby=["channel_id"],
-                aggregates=["__count"],
-            ):
-                counts[channel.id] = count
+        counts = self._count_per_channel("tatacliq.product.mapping", [])
         for channel in self:
             channel.mapping_count = counts.get(channel.id, 0)
+
+    def _count_per_channel(self, model_name, domain, channel_field="channel_id"):
+        """Return ``{channel id: number of records}`` of ``model_name``.
+
+        Counts the records matching ``domain`` whose ``channel_field`` is one of
+        these channels. A model that is not installed counts nothing.
+        """
+        model = self.env.get(model_name)
+        channels = self.filtered("id")
+        if model is None or not channels:
+            return {}
+        groups = model._read_group(
+            expression.AND([[(channel_field, "in", channels.ids)], domain]),
+            groupby=[channel_field],
+            aggregates=["__count"],
+        )
+        return {channel.id: count for channel, count in groups}
 
     @api.model
     def _get_orders_to_process_domain(self):

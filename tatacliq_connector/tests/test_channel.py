@@ -106,7 +106,8 @@ class TestChannelConfiguration(TataCliqCase):
         self.assertIn("labels are not pulled", warning)
         self.assertNotIn("Use marketplace invoice", warning)
         self.channel.use_marketplace_invoice = False
-        self.assertIn("Use marketplace invoice", self.channel.marketplace_flags_warning)
+        warning = self.channel.marketplace_flags_warning
+        self.assertIn("Use marketplace invoice and Use shipping label are off", warning)
 
     def test_marketplace_flags_warning_posted(self):
         self.channel.write({"use_marketplace_invoice": False})
@@ -134,6 +135,52 @@ class TestChannelConfiguration(TataCliqCase):
         self.assertEqual(self.channel.order_today_count, 0)
         self.assertEqual(self.channel.exception_count, 0)
         self.assertEqual(self.channel.mapping_count, 4)
+
+    def test_counters_after_sync(self):
+        self.sandbox.seed(
+            DEMO_SELLER["seller_id"],
+            {
+                "order": [
+                    make_order(
+                        "1002-0001-000001",
+                        [
+                            make_order_line("27357000020000101", "KURTA-BLU-M"),
+                            make_order_line("27357000020000102", "WALLET-BRN"),
+                        ],
+                    ),
+                    make_order(
+                        "1002-0001-000002",
+                        [make_order_line("27357000020000201", "NOT-MAPPED-SKU")],
+                    ),
+                ]
+            },
+        )
+        self.channel.action_sync_orders()
+
+        orders = self.env["sale.order"].search(
+            [("tatacliq_channel_id", "=", self.channel.id)]
+        )
+        exceptions = self.env["tatacliq.exception"].search(
+            [("channel_id", "=", self.channel.id), ("state", "=", "open")]
+        )
+        self.assertTrue(orders)
+        self.assertTrue(exceptions)
+        self.channel.invalidate_recordset()
+        self.assertEqual(self.channel.order_today_count, len(orders))
+        self.assertEqual(self.channel.order_to_process_count, len(orders))
+        self.assertEqual(self.channel.exception_count, len(exceptions))
+
+        # Validating a delivery without a marketplace label needs the label
+        # option off; the counter only looks at the delivery status.
+        self.channel.use_shipping_label = False
+        delivered = orders[0]
+        delivered.picking_ids.move_ids.quantity = 1
+        delivered.picking_ids.move_ids.picked = True
+        delivered.picking_ids.button_validate()
+        self.assertEqual(delivered.delivery_status, "full")
+        self.channel.invalidate_recordset()
+        self.assertEqual(self.channel.order_to_process_count, len(orders) - 1)
+        self.assertEqual(self.channel.order_today_count, len(orders))
 
     def test_view_actions(self):
         for method in (
