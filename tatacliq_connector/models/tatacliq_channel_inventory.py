@@ -1,9 +1,9 @@
 """Inventory push of a channel: sellable quantities to Tata CLiQ by API or SFTP.
 
-What is sent, per mapped SKU and slave id: ``Inventory`` is the free quantity
-of the warehouse behind the slave id (on hand minus reserved, over its
-internal locations, in whole units, never below zero) and ``SafetyStock`` is
-the safety stock (the mapping's own when above zero, else the channel's). The
+One item is sent per mapped SKU and slave id. ``Inventory`` is the free
+quantity of the warehouse behind the slave id: on hand minus reserved, over
+its internal locations, in whole units, never below zero. ``SafetyStock`` is
+the mapping's safety stock when above zero, else the channel's default. The
 marketplace sells ``Inventory - SafetyStock`` (never below zero), so the
 safety stock is sent on its own and not subtracted from ``Inventory`` too.
 
@@ -370,8 +370,8 @@ class TataCliqChannel(models.Model):
     def _select_push_states(self, mode, state_ids=None):
         """Return the ids of the state rows a push of ``mode`` sends.
 
-        Rows of delisted mappings are never sent: the marketplace refuses them
-        until the mapping is enabled again.
+        Rows of delisted mappings are never sent, because the marketplace
+        rejects them until the mapping is enabled again.
         """
         domain = [("channel_id", "=", self.id), ("mapping_id.delisted", "=", False)]
         if mode == "delta":
@@ -417,13 +417,14 @@ class TataCliqChannel(models.Model):
                 push = client.push_inventory(
                     [item for _row, item in items], batch_size=len(items)
                 )
-                run.sent += len(items)
                 auth_error = None
                 if push.failed_batches:
                     run.failed_batches += 1
                     error = push.failed_batches[0].error
                     if isinstance(error, AuthenticationError):
                         auth_error = error
+                if auth_error is None:
+                    run.sent += len(items)
                 self._apply_push_results(
                     push.results,
                     rows_by_key,
@@ -432,7 +433,7 @@ class TataCliqChannel(models.Model):
                 )
                 self._commit_inventory()
                 if auth_error is not None:
-                    # Every later batch would be refused the same way.
+                    # Every later batch would be rejected the same way.
                     raise auth_error
         finally:
             client.close()
@@ -573,13 +574,13 @@ class TataCliqChannel(models.Model):
 
         State = self.env["tatacliq.inventory.state"]
         for chunk in split_every(SFTP_FILE_ROWS, rows):
-            run.batches += 1
             items, invalid = self._build_items(chunk)
             self._apply_invalid(invalid, run)
             if not items:
                 continue
             self._track_sent(items, run)
             name = exchange.upload_inventory([item for _row, item in items])
+            run.batches += 1
             run.sent += len(items)
             sent_rows = [dict(row, sftp_file=name) for row, _item in items]
             State._set_accepted([row for row in sent_rows if row["id"]], sent_only=True)
@@ -653,6 +654,7 @@ class TataCliqChannel(models.Model):
         ids_by_key = {
             (state.article_number, state.slave_id): state.id for state in states
         }
+
         accepted = []
         delisted = {}
         failed = {}
@@ -673,6 +675,7 @@ class TataCliqChannel(models.Model):
                 delisted[state_id] = line.error_message
             else:
                 failed[state_id] = line.error_message
+
         # A line the result file leaves out is sent again.
         missing = dict.fromkeys(
             ids_by_key.values(),
@@ -692,11 +695,11 @@ class TataCliqChannel(models.Model):
     def _sync_inventory_states(self):
         """Create, update and delete state rows to match mappings and locations.
 
-        One row per active mapping of a storable product and per active
-        location; a channel without locations has one row per mapping for its
-        default slave id. New rows and rows whose product or warehouse changed
-        are flagged for the next push. Returns the number of rows created or
-        updated.
+        There is one row per active mapping of a storable product and per
+        active location. A channel without locations has one row per mapping
+        for its default slave id. New rows and rows whose product or warehouse
+        changed are flagged for the next push. Returns the number of rows
+        created or updated.
         """
         self.ensure_one()
         for model in ("tatacliq.location", "tatacliq.product.mapping"):
@@ -804,7 +807,7 @@ class TataCliqChannel(models.Model):
         """Take the channel's inventory lock for this database session.
 
         A session lock, unlike a row lock, survives the commits between
-        batches. Returns False when another session holds it.
+        batches. Returns False when another session has it.
         """
         self.env.cr.execute(
             SQL("SELECT pg_try_advisory_lock(%s, %s)", PUSH_LOCK_CLASS, self.id)
