@@ -9,3 +9,10 @@ from . import sale_order_line
 from . import tatacliq_exception
 from . import tatacliq_order_builder
 from . import tatacliq_channel_import
+from . import tatacliq_fulfilment
+from . import sale_order_fulfilment
+from . import sale_order_line_fulfilment
+from . import account_move
+from . import tatacliq_manifest
+from . import stock_picking
+from . import tatacliq_channel_fulfilment

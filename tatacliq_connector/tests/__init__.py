@@ -6,3 +6,5 @@ from . import test_tour
 from . import test_import
 from . import test_import_exceptions
 from . import test_import_resume
+from . import test_fulfilment
+from . import test_manifest

@@ -1,1 +1,3 @@
 from . import tatacliq_fetch_order
+from . import tatacliq_ship_wizard
+from . import tatacliq_ship_wizard_line
