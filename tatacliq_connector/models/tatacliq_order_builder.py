@@ -602,6 +602,9 @@ class TataCliqOrderBuilder(models.AbstractModel):
 
     @api.model
     def _get_group_tax(self, run, half_rate, state_tax_type):
+        # NOTE: Odoo rounds each half on its own, so a line's tax can be 0.01
+        # away from the marketplace's taxValue (110.59 + 110.59 against
+        # 221.19). The line total stays exact because the price includes tax.
         total = format_rate(Decimal(half_rate) * 2)
         name = f"GST {total}% incl. (CGST+{state_tax_type})"
 

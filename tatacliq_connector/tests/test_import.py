@@ -741,6 +741,17 @@ class TestImportGenerated(ImportCase):
         payloads = self.generated_payloads(order_nos)
         for payload in payloads:
             self.assert_total_matches(payload)
+            # Odoo rounds CGST and SGST separately: at most a paisa per line
+            # away from the marketplace's tax, never more.
+            expected_tax = sum(
+                Decimal(line["taxValue"]) for line in payload["orderLine"]
+            )
+            tax = sum(self.sale_orders(payload["orderNo"]).mapped("amount_tax"))
+            self.assertLessEqual(
+                abs(Decimal(str(round(tax, 2))) - expected_tax),
+                Decimal("0.01") * len(payload["orderLine"]),
+                f"order {payload['orderNo']}: tax {tax} != {expected_tax}",
+            )
         transactions = {
             line["transactionId"]
             for payload in payloads
