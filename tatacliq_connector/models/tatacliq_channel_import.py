@@ -549,6 +549,14 @@ class TataCliqChannel(models.Model):
                 )
         except psycopg2.errors.UniqueViolation:
             # Another transaction recorded the same problem in the meantime.
+            _logger.info(
+                "Tata CLiQ exception %s %s on channel %s (id %s) was recorded by "
+                "another transaction",
+                problem.kind,
+                problem.reference,
+                self.name,
+                self.id,
+            )
             return Exception_.search(domain, limit=1)
         run.exceptions_created += 1
         _logger.info(
@@ -609,6 +617,14 @@ class TataCliqChannel(models.Model):
                     item = next(iter([*page.orders, *page.failures]), None)
                 except TataCliqError as error:
                     fetch_error = error
+                    _logger.warning(
+                        "Fetching Tata CLiQ order %s again for exception %s (id %s) "
+                        "failed: %s",
+                        record.order_no,
+                        record.name,
+                        record.id,
+                        error.message,
+                    )
             if item is None:
                 item = channel._decode_stored_payload(record)
             if item is not None:
