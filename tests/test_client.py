@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import tatacliq_sandbox
 from tatacliq import Client, clear_token_cache
 from tatacliq.errors import (
     AuthenticationError,
@@ -19,7 +20,7 @@ from tatacliq.errors import (
 )
 from tatacliq_sandbox import Sandbox, Seller
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "orders-v2.json"
+SAMPLE = Path(tatacliq_sandbox.__file__).parent / "samples" / "orders-v2.json"
 SELLER_ID = "273570"
 CREDENTIALS = {
     "seller_id": SELLER_ID,
@@ -77,15 +78,11 @@ def make_client(sandbox, records):
 
 @pytest.fixture
 def sample_orders(sandbox):
-    if not SAMPLE.exists():
-        pytest.skip(f"sample orders not found at {SAMPLE}")
     return sandbox.seed(SELLER_ID, json.loads(SAMPLE.read_text()))
 
 
 def seed_copies(sandbox, count):
     """Seed ``count`` copies of the sample orders with new order and line ids."""
-    if not SAMPLE.exists():
-        pytest.skip(f"sample orders not found at {SAMPLE}")
     templates = json.loads(SAMPLE.read_text())["order"]
     orders = []
     for number in range(count):

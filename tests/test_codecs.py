@@ -8,18 +8,17 @@ from pathlib import Path
 
 import pytest
 
+import tatacliq_sandbox
 from tatacliq import codecs
 from tatacliq.errors import DecodingError, MalformedResponseError
 from tatacliq.models import Order, OrderDecodeFailure
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "orders-v2.json"
+SAMPLE = Path(tatacliq_sandbox.__file__).parent / "samples" / "orders-v2.json"
 
 
 @pytest.fixture
 def envelope():
-    if SAMPLE.exists():
-        return json.loads(SAMPLE.read_text())
-    pytest.skip(f"sample orders not found at {SAMPLE}")
+    return json.loads(SAMPLE.read_text())
 
 
 def utc(*args):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import tatacliq_sandbox
 from tatacliq import Client, clear_token_cache
 from tatacliq.errors import (
     AuthenticationError,
@@ -17,7 +18,7 @@ from tatacliq.inventory import InventoryItem, InventoryPushResult
 from tatacliq_sandbox.handlers.inventory import delist, stock_record
 from tatacliq_sandbox.server import Sandbox
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "orders-v2.json"
+SAMPLE = Path(tatacliq_sandbox.__file__).parent / "samples" / "orders-v2.json"
 SELLER_ID = "273570"
 WAREHOUSE, STORE_1, STORE_2 = "273570-WH01", "273570-ST01", "273570-ST02"
 LOCATIONS = (WAREHOUSE, STORE_1, STORE_2)
