@@ -273,18 +273,12 @@ class TataCliqChannel(models.Model):
         )
 
     def _compute_order_counts(self):
-        # The channel field of sale orders comes with the order import; until
-        # it is installed the counters stay at zero.
-        to_process = today = {}
-        if "tatacliq_channel_id" in self.env["sale.order"]._fields:
-            to_process = self._count_per_channel(
-                "sale.order",
-                self._get_orders_to_process_domain(),
-                "tatacliq_channel_id",
-            )
-            today = self._count_per_channel(
-                "sale.order", self._get_orders_today_domain(), "tatacliq_channel_id"
-            )
+        to_process = self._count_per_channel(
+            "sale.order", self._get_orders_to_process_domain(), "tatacliq_channel_id"
+        )
+        today = self._count_per_channel(
+            "sale.order", self._get_orders_today_domain(), "tatacliq_channel_id"
+        )
         for channel in self:
             channel.order_to_process_count = to_process.get(channel.id, 0)
             channel.order_today_count = today.get(channel.id, 0)
@@ -308,13 +302,12 @@ class TataCliqChannel(models.Model):
         """Return ``{channel id: number of records}`` of ``model_name``.
 
         Counts the records matching ``domain`` whose ``channel_field`` is one of
-        these channels. A model that is not installed counts nothing.
+        these channels.
         """
-        model = self.env.get(model_name)
         channels = self.filtered("id")
-        if model is None or not channels:
+        if not channels:
             return {}
-        groups = model._read_group(
+        groups = self.env[model_name]._read_group(
             expression.AND([[(channel_field, "in", channels.ids)], domain]),
             groupby=[channel_field],
             aggregates=["__count"],
