@@ -40,6 +40,11 @@
         "views/sale_order_fulfilment_views.xml",
         "views/account_move_views.xml",
         "wizards/tatacliq_ship_wizard_views.xml",
+        "security/tatacliq_returns_security.xml",
+        "data/ir_cron_returns.xml",
+        "views/tatacliq_return_views.xml",
+        "views/tatacliq_hop_views.xml",
+        "wizards/tatacliq_cancel_wizard_views.xml",
     ],
     "demo": [
         "demo/tatacliq_demo.xml",

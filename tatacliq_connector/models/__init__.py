@@ -16,3 +16,10 @@ from . import account_move
 from . import tatacliq_manifest
 from . import stock_picking
 from . import tatacliq_channel_fulfilment
+from . import sale_order_line_returns
+from . import sale_order_returns
+from . import tatacliq_hop
+from . import tatacliq_return
+from . import tatacliq_return_event
+from . import tatacliq_channel_hopping
+from . import tatacliq_channel_returns

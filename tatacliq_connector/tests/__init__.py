@@ -8,3 +8,6 @@ from . import test_import_exceptions
 from . import test_import_resume
 from . import test_fulfilment
 from . import test_manifest
+from . import test_cancellation
+from . import test_hopping
+from . import test_returns

@@ -1,0 +1,251 @@
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common_returns import SELLER_ID, ReturnsCase
+
+HOPPING_LOGGER = "odoo.addons.tatacliq_connector.models.tatacliq_channel_hopping"
+TXN_A = "27357000055500001"
+TXN_B = "27357000055500002"
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerCancellation(ReturnsCase):
+    def test_cancel_before_packing_cancels_order(self):
+        self.seed("5555-0000-000001", self.order_line(TXN_A))
+        self.sync()
+        line = self.sale_line(TXN_A)
+        order = line.order_id
+        picking = order.picking_ids
+        self.assertNotIn(picking.state, ("done", "cancel"))
+
+        self.sandbox.customer_cancel(TXN_A, "Ordered by mistake")
+        run = self.sync()
+
+        self.assertEqual(run.orders_read, 0)
+        self.assertEqual(line.tatacliq_cancel_state, "cancelled")
+        self.assertEqual(line.tatacliq_status_code, "ORDCANCL")
+        self.assertEqual(line.tatacliq_status_name, "Cancelled")
+        self.assertEqual(line.tatacliq_cancelled_by, "customer")
+        self.assertEqual(line.tatacliq_cancel_reason, "Ordered by mistake")
+        self.assertEqual(set(line.move_ids.mapped("state")), {"cancel"})
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(picking.state, "cancel")
+        self.assertIn("1 applied", self.channel.last_cancellation_sync_message)
+
+    def test_cancel_one_line_keeps_the_other(self):
+        self.channel.api_type = "order_wise"
+        self.seed(
+            "5555-0000-000002",
+            self.order_line(TXN_A),
+            self.order_line(TXN_B, sku="WALLET-BRN"),
+        )
+        self.sync()
+        line_a, line_b = self.sale_line(TXN_A), self.sale_line(TXN_B)
+        order = line_a.order_id
+        self.assertEqual(order, line_b.order_id)
+
+        self.sandbox.customer_cancel(TXN_A)
+        self.sync()
+
+        self.assertEqual(line_a.tatacliq_cancel_state, "cancelled")
+        self.assertEqual(line_a.product_uom_qty, 0)
+        self.assertEqual(set(line_a.move_ids.mapped("state")), {"cancel"})
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(line_b.tatacliq_cancel_state)
+        self.assertEqual(line_b.product_uom_qty, 1)
+        self.assertNotIn("cancel", line_b.move_ids.mapped("state"))
+        open_moves = order.picking_ids.move_ids.filtered(lambda m: m.state != "cancel")
+        self.assertEqual(open_moves.product_id, line_b.product_id)
+
+    def test_cancellation_applied_once(self):
+        self.seed("5555-0000-000003", self.order_line(TXN_A))
+        self.sync()
+        line = self.sale_line(TXN_A)
+        self.sandbox.customer_cancel(TXN_A)
+        self.sync()
+        messages = len(line.order_id.message_ids)
+
+        run = self.channel._sync_cancellations()
+        self.channel.cancellation_cursor_date = False
+        again = self.channel._sync_cancellations()
+
+        self.assertEqual(run.applied, 0)
+        self.assertEqual(again.records, 1)
+        self.assertEqual(again.applied, 0)
+        self.assertEqual(again.unchanged, 1)
+        self.assertEqual(len(line.order_id.message_ids), messages)
+
+    def test_refund_step_updates_status(self):
+        self.seed("5555-0000-000004", self.order_line(TXN_A))
+        self.sync()
+        line = self.sale_line(TXN_A)
+        self.sandbox.customer_cancel(TXN_A)
+        self.sync()
+
+        self.sandbox.advance_refund(TXN_A, "REFUINIT")
+        run = self.channel._sync_cancellations()
+
+        self.assertEqual(run.updated, 1)
+        self.assertEqual(line.tatacliq_status_code, "REFUINIT")
+        self.assertEqual(line.tatacliq_cancel_state, "cancelled")
+
+    def test_cancel_after_packing_is_flagged(self):
+        self.seed("5555-0000-000005", self.order_line(TXN_A))
+        self.sync()
+        self.pack_on_marketplace([TXN_A])
+        self.sync()
+        line = self.sale_line(TXN_A)
+        self.assertEqual(line.tatacliq_status_code, "SCANNED")
+        order = line.order_id
+        picking = order.picking_ids
+
+        self.sandbox.customer_cancel(TXN_A, "Found it cheaper")
+        self.sync()
+
+        self.assertEqual(line.tatacliq_cancel_state, "to_review")
+        self.assertEqual(line.tatacliq_status_code, "ORDCANCL")
+        self.assertEqual(order.state, "sale")
+        self.assertNotIn("cancel", line.move_ids.mapped("state"))
+        summary = "cancelled after packing"
+        self.assertEqual(len(self.activities(order, summary)), 1)
+        self.assertEqual(len(self.activities(picking, summary)), 1)
+        note = self.activities(order, summary).note
+        self.assertIn("Do not hand the parcel", note)
+        self.assertIn("SCANNED", note)
+
+        self.channel.cancellation_cursor_date = False
+        self.sync()
+
+        self.assertEqual(len(self.activities(order, summary)), 1)
+
+    def test_cancel_seen_in_order_feed(self):
+        # The order stays in the active feed through its other line, so the
+        # order sync reads the cancelled line before the cancellation feed.
+        self.channel.api_type = "order_wise"
+        self.seed(
+            "5555-0000-000006",
+            self.order_line(TXN_A),
+            self.order_line(TXN_B, sku="WALLET-BRN"),
+        )
+        self.sync()
+        self.sandbox.customer_cancel(TXN_A, "Changed my mind")
+
+        run = self.channel._sync_orders()
+
+        self.assertEqual(run.status_updates, 1)
+        line = self.sale_line(TXN_A)
+        self.assertEqual(line.tatacliq_cancel_state, "cancelled")
+        self.assertEqual(line.tatacliq_cancelled_by, "customer")
+        self.assertEqual(line.tatacliq_cancel_reason, "Changed my mind")
+
+
+@tagged("post_install", "-at_install")
+class TestSellerCancellation(ReturnsCase):
+    def test_wizard_cancels_on_marketplace_and_odoo(self):
+        self.seed("5555-0000-000101", self.order_line(TXN_A))
+        self.sync()
+        line = self.sale_line(TXN_A)
+        order = line.order_id
+
+        wizard = self.cancel_wizard(order, "DAMAGED", "torn seam")
+
+        self.assertEqual(wizard.state, "done")
+        self.assertEqual(wizard.line_ids.result, "done")
+        self.assertEqual(self.sandbox.line(TXN_A).status, "ORDCANCL")
+        self.assertEqual(line.tatacliq_cancel_state, "cancelled")
+        self.assertEqual(line.tatacliq_cancelled_by, "seller")
+        self.assertEqual(line.tatacliq_cancel_reason_code, "DAMAGED")
+        self.assertEqual(
+            line.tatacliq_cancel_reason, "The only unit is damaged: torn seam"
+        )
+        self.assertEqual(order.state, "cancel")
+        self.assertFalse(
+            self.env["tatacliq.hop"].search([("transaction_id", "=", TXN_A)])
+        )
+
+        run = self.channel._sync_cancellations()
+
+        self.assertEqual(run.records, 1)
+        self.assertEqual(run.unchanged, 1)
+
+    def test_wizard_from_delivery(self):
+        self.seed("5555-0000-000102", self.order_line(TXN_A))
+        self.sync()
+        line = self.sale_line(TXN_A)
+        picking = line.order_id.picking_ids
+
+        wizard = self.cancel_wizard(picking, "PRICE")
+
+        self.assertEqual(wizard.sale_order_id, line.order_id)
+        self.assertEqual(wizard.line_ids.sale_line_id, line)
+        self.assertEqual(line.tatacliq_cancel_state, "cancelled")
+        self.assertEqual(picking.state, "cancel")
+
+    def test_refused_push_leaves_line_untouched(self):
+        self.channel.api_type = "order_wise"
+        self.seed(
+            "5555-0000-000103",
+            self.order_line(TXN_A),
+            self.order_line(TXN_B, sku="WALLET-BRN"),
+        )
+        self.sync()
+        # The store packed B outside Odoo; Odoo still shows it allocated.
+        self.pack_on_marketplace([TXN_B])
+        line_a, line_b = self.sale_line(TXN_A), self.sale_line(TXN_B)
+        order = line_a.order_id
+
+        with mute_logger(
+            "odoo.addons.tatacliq_connector.models.tatacliq_channel_hopping"
+        ):
+            wizard = self.cancel_wizard(order, "OTHER", "customer asked by phone")
+
+        results = {w.transaction_id: w for w in wizard.line_ids}
+        self.assertEqual(results[TXN_A].result, "done")
+        self.assertEqual(results[TXN_B].result, "failed")
+        self.assertIn("Order Not in PICKCONG status", results[TXN_B].result_message)
+        self.assertIn("only before the line is packed", results[TXN_B].result_message)
+        self.assertIn("1 of 2 line(s)", wizard.result_message)
+        self.assertEqual(line_a.tatacliq_cancel_state, "cancelled")
+        self.assertFalse(line_b.tatacliq_cancel_state)
+        self.assertEqual(line_b.tatacliq_status_code, "ORDALLOC")
+        self.assertEqual(line_b.product_uom_qty, 1)
+        self.assertNotIn("cancel", line_b.move_ids.mapped("state"))
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(self.sandbox.line(TXN_B).status, "SCANNED")
+
+    def test_failed_call_changes_nothing(self):
+        self.seed("5555-0000-000104", self.order_line(TXN_A))
+        self.sync()
+        line = self.sale_line(TXN_A)
+        seller = self.sandbox.seller(SELLER_ID)
+        seller.status_mappings = False
+        self.addCleanup(setattr, seller, "status_mappings", True)
+
+        with self.assertRaises(UserError) as caught:
+            self.cancel_wizard(line.order_id, "DAMAGED")
+
+        self.assertIn("Kindly Connect to Seller Portal team", str(caught.exception))
+        self.assertIn("account manager", str(caught.exception))
+        self.assertFalse(line.tatacliq_cancel_state)
+        self.assertEqual(line.order_id.state, "sale")
+        self.assertEqual(self.sandbox.line(TXN_A).status, "ORDALLOC")
+
+    def test_wizard_needs_open_lines(self):
+        self.seed("5555-0000-000105", self.order_line(TXN_A))
+        self.sync()
+        order = self.sale_line(TXN_A).order_id
+        self.cancel_wizard(order, "PRICE")
+
+        with self.assertRaises(UserError):
+            self.cancel_wizard(order, "PRICE")
+
+    def test_other_reason_needs_remarks(self):
+        self.seed("5555-0000-000106", self.order_line(TXN_A))
+        self.sync()
+        order = self.sale_line(TXN_A).order_id
+
+        with self.assertRaises(UserError):
+            self.cancel_wizard(order, "OTHER")
+
+        self.assertEqual(self.sandbox.line(TXN_A).status, "ORDALLOC")
