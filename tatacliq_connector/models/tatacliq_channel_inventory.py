@@ -13,6 +13,7 @@ flagged for the next run and the other batches keep their results. Under
 tests the commits are left out, because a test may not commit.
 """
 
+import itertools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -32,8 +33,12 @@ PUSH_LOCK_CLASS = 7302551
 # Lines per SFTP upload file. The protocol allows 100,000 lines per file;
 # smaller files give results back sooner.
 SFTP_FILE_ROWS = 50_000
+# API batches whose rows are read from the database in one go.
+BATCHES_PER_CHUNK = 20
 # An SFTP upload whose result file has not come after this long is sent again.
 SFTP_RESULT_EXPIRY = timedelta(hours=24)
+# Channel fields that change which state rows exist or what they point at.
+STATE_FIELDS = frozenset({"default_slave_id", "warehouse_id"})
 PUSH_MODES = [
     ("delta", "Changes"),
     ("full", "Full"),
@@ -143,6 +148,13 @@ class TataCliqChannel(models.Model):
         string="Last push result", readonly=True, copy=False
     )
     inventory_state_ids = fields.One2many("tatacliq.inventory.state", "channel_id")
+    inventory_states_outdated = fields.Boolean(
+        default=True,
+        copy=False,
+        readonly=True,
+        help="Set when mappings, locations or the default slave id changed, so "
+        "the next push creates and removes inventory state rows first.",
+    )
     inventory_changed_count = fields.Integer(
         string="Changed SKUs", compute="_compute_inventory_counts"
     )
@@ -200,6 +212,8 @@ class TataCliqChannel(models.Model):
     def write(self, vals):
         if vals.get("default_slave_id"):
             vals = dict(vals, default_slave_id=vals["default_slave_id"].strip())
+        if not STATE_FIELDS.isdisjoint(vals):
+            vals = dict(vals, inventory_states_outdated=True)
         result = super().write(vals)
         if "inventory_safety_stock" in vals:
             self.inventory_state_ids._mark_dirty()
@@ -342,30 +356,39 @@ class TataCliqChannel(models.Model):
     def _run_push(self, run, state_ids=None, extra_rows=None):
         State = self.env["tatacliq.inventory.state"]
         self.env["tatacliq.inventory.change"]._apply_pending()
-        self._sync_inventory_states()
+        # Matching rows to 50,000 mappings at 5 locations takes about a second,
+        # so a delta push does it only when the configuration changed.
+        if run.mode != "delta" or self.inventory_states_outdated:
+            self._sync_inventory_states()
         self._commit_inventory()
 
-        exchange = None
+        exchange = client = None
         if self.inventory_method == "sftp":
             exchange = self._get_sftp_exchange()
+            chunk_size = SFTP_FILE_ROWS
+        else:
+            client = self._get_client()
+            chunk_size = self.inventory_batch_size * BATCHES_PER_CHUNK
         try:
             if exchange is not None:
                 self._read_sftp_results(exchange, run)
 
-            rows = State._read_push_rows(self._select_push_states(run.mode, state_ids))
-            rows.extend(extra_rows or [])
-            run.selected = len(rows)
-            if run.mode == "delta":
-                rows = self._skip_unchanged(rows, run)
-            if not rows:
-                return
-            if exchange is not None:
-                self._push_rows_sftp(exchange, rows, run)
-            else:
-                self._push_rows_api(rows, run)
+            selected = self._select_push_states(run.mode, state_ids)
+            run.selected = len(selected) + len(extra_rows or [])
+            chunks = State._iter_push_rows(selected, chunk_size)
+            if extra_rows:
+                chunks = itertools.chain(chunks, [list(extra_rows)])
+            for rows in chunks:
+                if run.mode == "delta":
+                    rows = self._skip_unchanged(rows, run)
+                if not rows:
+                    continue
+                if exchange is not None:
+                    self._push_rows_sftp(exchange, rows, run)
+                else:
+                    self._push_rows_api(client, rows, run)
         finally:
-            if exchange is not None:
-                exchange.close()
+            (exchange or client).close()
 
     def _select_push_states(self, mode, state_ids=None):
         """Return the ids of the state rows a push of ``mode`` sends.
@@ -398,45 +421,38 @@ class TataCliqChannel(models.Model):
             else:
                 changed.append(row)
         self.env["tatacliq.inventory.state"]._set_unchanged(unchanged_ids)
-        run.unchanged = len(unchanged_ids)
+        run.unchanged += len(unchanged_ids)
         return changed
 
     # Push by API
 
-    def _push_rows_api(self, rows, run):
-        client = self._get_client()
-        try:
-            for batch in split_every(self.inventory_batch_size, rows):
-                run.batches += 1
-                items, invalid = self._build_items(batch)
-                self._apply_invalid(invalid, run)
-                if not items:
-                    continue
-                rows_by_key = {item.key: row for row, item in items}
-                self._track_sent(items, run)
-                push = client.push_inventory(
-                    [item for _row, item in items], batch_size=len(items)
-                )
-                auth_error = None
-                if push.failed_batches:
-                    run.failed_batches += 1
-                    error = push.failed_batches[0].error
-                    if isinstance(error, AuthenticationError):
-                        auth_error = error
-                if auth_error is None:
-                    run.sent += len(items)
-                self._apply_push_results(
-                    push.results,
-                    rows_by_key,
-                    run,
-                    batch_failed=bool(push.failed_batches),
-                )
-                self._commit_inventory()
-                if auth_error is not None:
-                    # Every later batch would be rejected the same way.
-                    raise auth_error
-        finally:
-            client.close()
+    def _push_rows_api(self, client, rows, run):
+        for batch in split_every(self.inventory_batch_size, rows):
+            run.batches += 1
+            items, invalid = self._build_items(batch)
+            self._apply_invalid(invalid, run)
+            if not items:
+                continue
+            rows_by_key = {item.key: row for row, item in items}
+            self._track_sent(items, run)
+            push = client.push_inventory(
+                [item for _row, item in items], batch_size=len(items)
+            )
+            auth_error = None
+            if push.failed_batches:
+                run.failed_batches += 1
+                error = push.failed_batches[0].error
+                if isinstance(error, AuthenticationError):
+                    auth_error = error
+            if auth_error is None:
+                run.sent += len(items)
+            self._apply_push_results(
+                push.results, rows_by_key, run, batch_failed=bool(push.failed_batches)
+            )
+            self._commit_inventory()
+            if auth_error is not None:
+                # Every later batch would be rejected the same way.
+                raise auth_error
 
     def _build_items(self, rows):
         """Return ``(row, InventoryItem)`` pairs and ``{state id: message}`` of
@@ -790,6 +806,7 @@ class TataCliqChannel(models.Model):
         )
         changed = self.env.cr.rowcount
         State.invalidate_model()
+        self.inventory_states_outdated = False
         if removed or changed:
             _logger.info(
                 "Inventory states of Tata CLiQ channel %s (id %s): %s created or "

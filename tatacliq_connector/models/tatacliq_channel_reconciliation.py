@@ -7,6 +7,7 @@ the two differ. The last pushed quantity is stored beside them, so a reader
 can tell whether Odoo moved since the push or the marketplace did.
 """
 
+import itertools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -226,12 +227,13 @@ class TataCliqChannel(models.Model):
     def _compare_inventory(self, reports, run):
         """Return the values of the reconciliation lines of ``reports``."""
         State = self.env["tatacliq.inventory.state"]
-        states = State.search(
-            [("channel_id", "=", self.id), ("slave_id", "in", list(reports))]
-        )
-        listed = states.filtered(lambda state: not state.mapping_id.delisted)
+        domain = [("channel_id", "=", self.id), ("slave_id", "in", list(reports))]
+        listed_ids = State.search(
+            [*domain, ("mapping_id.delisted", "=", False)], order="id"
+        ).ids
         delisted_keys = {
-            (state.article_number, state.slave_id) for state in states - listed
+            (state.article_number, state.slave_id)
+            for state in State.search([*domain, ("mapping_id.delisted", "=", True)])
         }
         location_by_slave = {
             location.slave_id: location.id
@@ -240,7 +242,7 @@ class TataCliqChannel(models.Model):
         now = fields.Datetime.now()
         lines = []
         seen = set()
-        for row in State._read_push_rows(listed.ids):
+        for row in itertools.chain.from_iterable(State._iter_push_rows(listed_ids)):
             key = (row["sku"], row["slave_id"])
             seen.add(key)
             run.skus_compared += 1

@@ -1,11 +1,14 @@
 import math
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 
 # Quantities closer than this to the next whole unit count as that unit, so a
 # float sum such as 2.9999999 still sends 3.
 QUANTITY_EPSILON = 1e-6
+# State rows read per query. A push works chunk by chunk, so its memory does
+# not grow with the size of the catalogue.
+PUSH_ROWS_CHUNK = 10_000
 
 
 class TataCliqInventoryState(models.Model):
@@ -124,22 +127,18 @@ class TataCliqInventoryState(models.Model):
     # Quantities
 
     @api.model
-    def _read_push_rows(self, state_ids):
-        """Return the push data of ``state_ids`` as dicts, with free quantities.
+    def _iter_push_rows(self, state_ids, chunk_size=PUSH_ROWS_CHUNK):
+        """Yield the push data of ``state_ids`` in lists of ``chunk_size`` rows.
 
-        One query for all rows: the quants of every wanted product are summed
-        per warehouse over the warehouse's internal locations (the locations
-        under its view location, as Odoo's ``free_qty`` counts them), so the
-        cost does not grow with one query per product or warehouse.
-        Keys: ``id``, ``channel_id``, ``mapping_id``, ``location_id``,
-        ``slave_id``, ``sku``, ``product_id``, ``warehouse_id``, ``quantity``,
-        ``reserved``, ``safety_stock``, ``last_inventory``,
-        ``last_safety_stock``, ``last_pushed_qty``, ``last_result``,
-        ``inventory`` (free quantity as a whole number of 0 or more) and
-        ``sellable``.
+        Each row is a dict with the keys ``id``, ``channel_id``,
+        ``mapping_id``, ``location_id``, ``slave_id``, ``sku``,
+        ``product_id``, ``warehouse_id``, ``safety_stock``,
+        ``last_inventory``, ``last_safety_stock``, ``last_pushed_qty``,
+        ``last_result``, ``free`` (on hand minus reserved), ``inventory``
+        (the free quantity as a whole number of 0 or more) and ``sellable``.
+        Rows come in id order. Working in chunks keeps the memory of a push of a large
+        catalogue bounded.
         """
-        if not state_ids:
-            return []
         self.env["stock.quant"].flush_model(
             ["product_id", "location_id", "quantity", "reserved_quantity"]
         )
@@ -149,26 +148,29 @@ class TataCliqInventoryState(models.Model):
         )
         self.env["tatacliq.channel"].flush_model(["inventory_safety_stock"])
         self.flush_model()
-        self.env.cr.execute(
+        for chunk in split_every(chunk_size, sorted(state_ids)):
+            yield self._fetch_push_rows(list(chunk))
+
+    @api.model
+    def _read_push_rows(self, state_ids):
+        """Return the push data of ``state_ids`` (see ``_iter_push_rows``)."""
+        return [row for rows in self._iter_push_rows(state_ids) for row in rows]
+
+    @api.model
+    def _fetch_push_rows(self, ids):
+        """Return the push rows of ``ids`` with their free quantities.
+
+        Two queries whatever the number of rows: one reads the rows, the
+        other sums the quants of all their products per warehouse over the
+        warehouse's internal locations (the locations under its view
+        location, as Odoo's ``free_qty`` counts them). Both are plain scans
+        or index lookups, so the plan does not depend on fresh statistics of
+        the state table.
+        """
+        cr = self.env.cr
+        cr.execute(
             SQL(
                 """
-                WITH wanted AS (
-                    SELECT id, product_id, warehouse_id
-                      FROM tatacliq_inventory_state
-                     WHERE id = ANY(%(ids)s)
-                ), free AS (
-                    SELECT loc.warehouse_id,
-                           quant.product_id,
-                           SUM(quant.quantity) AS quantity,
-                           SUM(quant.reserved_quantity) AS reserved
-                      FROM stock_quant quant
-                      JOIN stock_location loc ON loc.id = quant.location_id
-                     WHERE loc.usage = 'internal'
-                       AND (loc.warehouse_id, quant.product_id) IN (
-                               SELECT DISTINCT warehouse_id, product_id FROM wanted
-                           )
-                  GROUP BY loc.warehouse_id, quant.product_id
-                )
                 SELECT state.id,
                        state.channel_id,
                        state.mapping_id,
@@ -177,8 +179,6 @@ class TataCliqInventoryState(models.Model):
                        mapping.article_number AS sku,
                        state.product_id,
                        state.warehouse_id,
-                       COALESCE(free.quantity, 0) AS quantity,
-                       COALESCE(free.reserved, 0) AS reserved,
                        CASE WHEN COALESCE(mapping.safety_stock, 0) > 0
                             THEN mapping.safety_stock
                             ELSE COALESCE(channel.inventory_safety_stock, 0)
@@ -191,23 +191,45 @@ class TataCliqInventoryState(models.Model):
                   JOIN tatacliq_product_mapping mapping
                     ON mapping.id = state.mapping_id
                   JOIN tatacliq_channel channel ON channel.id = state.channel_id
-             LEFT JOIN free
-                    ON free.warehouse_id = state.warehouse_id
-                   AND free.product_id = state.product_id
                  WHERE state.id = ANY(%(ids)s)
-              ORDER BY state.slave_id, mapping.article_number, state.id
+              ORDER BY state.id
                 """,
-                ids=list(state_ids),
+                ids=ids,
             )
         )
-        columns = [column.name for column in self.env.cr.description]
-        rows = []
-        for values in self.env.cr.fetchall():
-            row = dict(zip(columns, values, strict=True))
-            row["inventory"] = whole_units(row["quantity"] - row["reserved"])
+        columns = [column.name for column in cr.description]
+        rows = [dict(zip(columns, values, strict=True)) for values in cr.fetchall()]
+        if not rows:
+            return rows
+
+        cr.execute(
+            SQL(
+                """
+                SELECT loc.warehouse_id,
+                       quant.product_id,
+                       SUM(quant.quantity),
+                       SUM(quant.reserved_quantity)
+                  FROM stock_quant quant
+                  JOIN stock_location loc ON loc.id = quant.location_id
+                 WHERE loc.usage = 'internal'
+                   AND loc.warehouse_id = ANY(%(warehouses)s)
+                   AND quant.product_id = ANY(%(products)s)
+              GROUP BY loc.warehouse_id, quant.product_id
+                """,
+                warehouses=list({row["warehouse_id"] for row in rows}),
+                products=list({row["product_id"] for row in rows}),
+            )
+        )
+        free = {
+            (warehouse_id, product_id): (quantity or 0.0) - (reserved or 0.0)
+            for warehouse_id, product_id, quantity, reserved in cr.fetchall()
+        }
+
+        for row in rows:
+            row["free"] = free.get((row["warehouse_id"], row["product_id"]), 0.0)
+            row["inventory"] = whole_units(row["free"])
             row["safety_stock"] = max(int(row["safety_stock"] or 0), 0)
             row["sellable"] = max(row["inventory"] - row["safety_stock"], 0)
-            rows.append(row)
         return rows
 
     # Results

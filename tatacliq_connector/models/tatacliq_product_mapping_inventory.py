@@ -1,7 +1,9 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 
 # Mapping fields that change what is pushed for the SKU.
 PUSH_FIELDS = frozenset({"safety_stock", "article_number"})
+# Mapping fields that change which state rows exist or what they point at.
+STATE_FIELDS = frozenset({"product_id", "active", "channel_id"})
 
 
 class TataCliqProductMapping(models.Model):
@@ -11,13 +13,23 @@ class TataCliqProductMapping(models.Model):
 
     inventory_state_ids = fields.One2many("tatacliq.inventory.state", "mapping_id")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        mappings = super().create(vals_list)
+        mappings.channel_id.sudo().inventory_states_outdated = True
+        return mappings
+
     def write(self, vals):
+        if not STATE_FIELDS.isdisjoint(vals):
+            self.channel_id.sudo().inventory_states_outdated = True
         relisted = self.browse()
         if "delisted" in vals and not vals["delisted"]:
             relisted = self.filtered("delisted")
         result = super().write(vals)
-        # A product, warehouse or activity change is picked up by the next
-        # state sync; these changes keep the rows, so they are flagged here.
+        if "channel_id" in vals:
+            self.channel_id.sudo().inventory_states_outdated = True
+        # A product or activity change is picked up by the next state sync;
+        # these changes keep the rows, so they are flagged here.
         if relisted or not PUSH_FIELDS.isdisjoint(vals):
             states = self.inventory_state_ids
             if PUSH_FIELDS.isdisjoint(vals):

@@ -222,6 +222,23 @@ class TestInventorySync(InventoryCase):
         self.channel.action_push_inventory_full()
         self.assertNotIn(ST02, self.states().mapped("slave_id"))
 
+    def test_location_warehouse_change_pushed(self):
+        self.set_stock("WALLET-BRN", ST01, 5)
+        self.set_stock("WALLET-BRN", ST02, 9)
+        self.channel.action_push_inventory_full()
+        self.assertFalse(self.channel.inventory_states_outdated)
+        start = len(self.pushed_items())
+
+        location = self.channel.location_ids.filtered(lambda loc: loc.slave_id == ST01)
+        location.warehouse_id = self.slave_warehouses[ST02]
+        self.assertTrue(self.channel.inventory_states_outdated)
+        self.channel.action_push_inventory()
+
+        # The other SKUs have no stock in either warehouse: nothing to send.
+        self.assertEqual(self.pushed_items()[start:], [("WALLET-BRN", ST01, 9, 0)])
+        self.assertEqual(self.state("WALLET-BRN", ST01).warehouse_id.code, "TST2")
+        self.assertFalse(self.channel.inventory_states_outdated)
+
     def test_delisted_sku_in_middle_of_batch(self):
         self.channel.inventory_batch_size = 5
         self._stock_all()

@@ -1,0 +1,24 @@
+from odoo import api, models
+
+# Location fields that change which state rows exist or what they point at.
+STATE_FIELDS = frozenset({"warehouse_id", "active", "slave_id", "channel_id"})
+
+
+class TataCliqLocation(models.Model):
+    """Tell the inventory push to match its state rows after a location change."""
+
+    _inherit = "tatacliq.location"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        locations = super().create(vals_list)
+        locations.channel_id.sudo().inventory_states_outdated = True
+        return locations
+
+    def write(self, vals):
+        if not STATE_FIELDS.isdisjoint(vals):
+            self.channel_id.sudo().inventory_states_outdated = True
+        result = super().write(vals)
+        if "channel_id" in vals:
+            self.channel_id.sudo().inventory_states_outdated = True
+        return result
