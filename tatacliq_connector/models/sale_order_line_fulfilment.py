@@ -1,8 +1,8 @@
 """What each fulfilment step returned for a marketplace line (one transaction).
 
-A transaction is the marketplace's unit of fulfilment: it has its own invoice,
-AWB, label and manifest. The values are stored the moment the marketplace
-answers, so a step that succeeded is never sent again.
+A transaction is the marketplace's unit of fulfilment, with its own invoice,
+AWB, label and manifest. The values are stored as soon as the marketplace
+returns them, so a step that succeeded is never sent again.
 """
 
 from odoo import fields, models
@@ -70,8 +70,9 @@ class SaleOrderLine(models.Model):
     def _tatacliq_label_available(self):
         """Return whether Tata CLiQ has a shipping label for this line now.
 
-        A TSHIP line has one once it is packed or its label was prefetched
-        (both give it an AWB); a self-ship line once its shipment is confirmed.
+        A TSHIP line has one once it is packed or its label was prefetched,
+        because both give it an AWB. A self-ship line has one once its
+        shipment is confirmed.
         """
         self.ensure_one()
         if self.tatacliq_fulfillment_type == "SSHIP":

@@ -30,8 +30,8 @@ from .tatacliq_fulfilment import (
 _logger = logging.getLogger(__name__)
 
 # Public tracking pages of the couriers Tata CLiQ assigns, by courier code.
-# They are the pages a customer opens on each courier's website, not APIs;
-# a courier may move its page, so check a link when one stops working.
+# They are the pages a customer opens on each courier's website, not APIs.
+# A courier may move its page, so check a link when one stops working.
 TRACKING_URLS = {
     "DL": "https://www.delhivery.com/track/package/{awb}",
     "BD": "https://www.bluedart.com/web/guest/trackdartresultthirdparty"
@@ -39,9 +39,8 @@ TRACKING_URLS = {
     "EE": "https://www.ecomexpress.in/tracking/?awb_field={awb}",
     "EK": "https://ekartlogistics.com/shipmenttrack/{awb}",
     "XC": "https://www.xpressbees.com/shipment/tracking?awbNo={awb}",
-    # NOTE: the Shadowfax and Gati pages take the number in a form; these
-    # links open the page with the number as a query parameter, which the
-    # pages may ignore.
+    # NOTE: the Shadowfax and Gati pages take the number in a form. These
+    # links pass it as a query parameter, which the pages may ignore.
     "SF": "https://tracker.shadowfax.in/#/?awb={awb}",
     "GT": "https://www.gati.com/track-by-docket/?docketNo={awb}",
     "FD": "https://www.fedex.com/fedextrack/?trknbr={awb}",
@@ -511,10 +510,16 @@ class StockPicking(models.Model):
         self.ensure_one()
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
 
-    def _tatacliq_update_tracking(self):
-        """Show the AWBs of the parcels as the delivery's tracking reference."""
+    def _tatacliq_update_tracking(self, lines=None):
+        """Show the AWBs of the parcels as the delivery's tracking reference.
+
+        ``lines`` are the delivery's marketplace lines when the caller has
+        them already (one delivery only).
+        """
         for picking in self:
-            awbs = picking._tatacliq_lines().mapped("tatacliq_awb_number")
+            if lines is None or len(self) > 1:
+                lines = picking._tatacliq_lines()
+            awbs = lines.mapped("tatacliq_awb_number")
             reference = ",".join(dict.fromkeys(awb for awb in awbs if awb)) or False
             if reference and picking.carrier_tracking_ref != reference:
                 picking.carrier_tracking_ref = reference

@@ -2,9 +2,9 @@
 
 Every step (pack, label prefetch, shipment confirmation, handover) takes many
 deliveries at once and sends one marketplace call per channel and step for
-all their lines, not one call per delivery. Each answer is written to the
-lines as soon as it arrives and, outside tests, committed, so a later local
-error cannot undo what the marketplace already did. Steps a line has already
+all their lines, not one call per delivery. Each result is written to the
+lines as soon as the call returns and, outside tests, committed, so a later
+local error cannot undo what the marketplace already did. Steps a line has already
 taken are skipped, so running a step again (by hand or from the retry
 scheduled action) never repeats a marketplace call that succeeded.
 
@@ -82,7 +82,8 @@ CLOSED_STATUSES = CANCELLED_STATUSES | RETURNED_STATUSES
 # Retry delays of transient failures: 5, 10, 20, ... minutes, at most 4 hours.
 RETRY_BASE_MINUTES = 5
 RETRY_MAX_MINUTES = 240
-# After this many failed tries a person is told, while the retries go on.
+# After this many failed tries an activity asks a person to look, while the
+# retries go on.
 RETRY_ALERT_COUNT = 8
 
 ACTIVITY_TYPE = "tatacliq_connector.mail_activity_type_tatacliq_fulfilment"
@@ -180,9 +181,15 @@ class ChannelRun:
         self.errors = {}  # sale.order.line id -> TataCliqError
         self.rejections = {}  # picking id -> message, a local precondition
         self.picking_of = {}  # sale.order.line id -> picking
+        # The open lines of each delivery at the start, read once because
+        # every commit empties the ORM cache.
+        self.lines_of = {}  # picking id -> sale.order.line records
         for picking in pickings:
-            for line in picking._tatacliq_lines():
+            lines = picking._tatacliq_lines()
+            self.lines_of[picking.id] = lines
+            for line in lines:
                 self.picking_of[line.id] = picking
+        self.lines = pickings.env["sale.order.line"].concat(*self.lines_of.values())
         self._client = None
 
     @property
@@ -205,8 +212,8 @@ class ChannelRun:
 
     def line_errors(self, picking):
         # A line may have closed during the run (the marketplace reported it
-        # cancelled); its error still belongs to the delivery.
-        lines = picking._tatacliq_lines(include_closed=True)
+        # cancelled), and its error still belongs to the delivery.
+        lines = self.lines_of[picking.id]
         return [
             (line, self.errors[line.id]) for line in lines if line.id in self.errors
         ]
@@ -235,9 +242,9 @@ class TataCliqFulfilment(models.AbstractModel):
     def _lock(self, pickings, report):
         """Return the marketplace deliveries that no other transaction is working on.
 
-        The others are reported: another user or the retry scheduled action
-        holds them, and running the step twice at once would send the same
-        lines twice.
+        The others are reported because another user or the retry scheduled
+        action has locked them, and running the step twice at once would send
+        the same lines twice.
         """
         deliveries = pickings.filtered(lambda picking: picking._is_tatacliq_delivery())
         for picking in pickings - deliveries:
@@ -279,7 +286,7 @@ class TataCliqFulfilment(models.AbstractModel):
                         state=picking._tatacliq_state_label(),
                     ),
                 )
-            elif gone := picking._tatacliq_lines().filtered(
+            elif gone := run.lines_of[picking.id].filtered(
                 lambda line: (
                     line.tatacliq_status_code in HANDED_OVER_STATUSES
                     and not line.tatacliq_invoice_number
@@ -296,7 +303,7 @@ class TataCliqFulfilment(models.AbstractModel):
                         next_step=StatusOrderError.next_step,
                     ),
                 )
-            elif not picking._tatacliq_lines():
+            elif not run.lines_of[picking.id]:
                 run.reject(
                     picking,
                     _(
@@ -304,7 +311,7 @@ class TataCliqFulfilment(models.AbstractModel):
                         "Tata CLiQ (cancelled or returned)."
                     ),
                 )
-        lines = run.pickings._tatacliq_lines()
+        lines = run.lines
         self._accept(run, lines)
         self._pick_confirm(run, lines)
         self._pack(run, lines)
@@ -320,7 +327,7 @@ class TataCliqFulfilment(models.AbstractModel):
         for picking in run.pickings:
             courier = (picking.tatacliq_ship_courier_name or "").strip()
             awb = (picking.tatacliq_ship_awb_number or "").strip()
-            lines = picking._tatacliq_lines()
+            lines = run.lines_of[picking.id]
             if picking.tatacliq_fulfillment_type != "SSHIP":
                 run.reject(
                     picking,
@@ -393,7 +400,7 @@ class TataCliqFulfilment(models.AbstractModel):
                 old_label.sudo().unlink()
             self._commit()
         for picking in run.pickings:
-            picking._tatacliq_update_tracking()
+            picking._tatacliq_update_tracking(run.lines_of[picking.id])
             if picking.id not in run.rejections and not run.line_errors(picking):
                 self._fetch_documents(run, picking)
             self._finish(run, picking)
@@ -401,7 +408,7 @@ class TataCliqFulfilment(models.AbstractModel):
     def _step_handover(self, run):
         """Hand packed lines over to the courier, then put them on manifests."""
         for picking in run.pickings:
-            lines = picking._tatacliq_lines()
+            lines = run.lines_of[picking.id]
             not_packed = lines.filtered(
                 lambda line: (
                     line.tatacliq_status_code not in PACKED_STATUSES
@@ -433,7 +440,7 @@ class TataCliqFulfilment(models.AbstractModel):
                         ids=", ".join(unconfirmed.mapped("tatacliq_transaction_id")),
                     ),
                 )
-        lines = run.pending(run.pickings._tatacliq_lines()).filtered(
+        lines = run.pending(run.lines).filtered(
             lambda line: line.tatacliq_status_code in PACKED_STATUSES
         )
         if lines:
@@ -464,7 +471,7 @@ class TataCliqFulfilment(models.AbstractModel):
             self._commit()
         for picking in run.pickings:
             self._finish(run, picking)
-        handed_over = run.pickings._tatacliq_lines().filtered(
+        handed_over = run.lines.filtered(
             lambda line: (
                 line.tatacliq_status_code in HANDED_OVER_STATUSES
                 and not line.tatacliq_manifest_id
@@ -483,7 +490,7 @@ class TataCliqFulfilment(models.AbstractModel):
         if not run.channel.use_shipping_label:
             for picking in run.pickings:
                 run.reject(picking, _("The channel does not use shipping labels."))
-        lines = run.pending(run.pickings._tatacliq_lines()).filtered(
+        lines = run.pending(run.lines).filtered(
             lambda line: (
                 line.tatacliq_fulfillment_type != "SSHIP"
                 and line.tatacliq_status_code in BEFORE_PACK_STATUSES
@@ -509,7 +516,7 @@ class TataCliqFulfilment(models.AbstractModel):
             self._commit()
         for picking in run.pickings:
             if picking.id not in run.rejections and not run.line_errors(picking):
-                picking._tatacliq_update_tracking()
+                picking._tatacliq_update_tracking(run.lines_of[picking.id])
                 self._fetch_documents(run, picking, invoice=False)
             self._report(run, picking, record=False)
             self._commit()
@@ -539,8 +546,8 @@ class TataCliqFulfilment(models.AbstractModel):
 
     def _pack(self, run, lines):
         # A line packed on the marketplace without its invoice number here
-        # (the order sync saw SCANNED first) is packed again: the marketplace
-        # answers a repeated pack with the same invoice and AWB.
+        # (the order sync saw SCANNED first) is packed again, because the
+        # marketplace returns the same invoice and AWB for a repeated pack.
         lines = run.pending(lines).filtered(
             lambda line: (
                 line.tatacliq_status_code in PACK_STATUSES
@@ -563,7 +570,7 @@ class TataCliqFulfilment(models.AbstractModel):
 
         self._call_lines(run, lines, run.client.pack if lines else None, store)
         for picking in run.pickings:
-            picking._tatacliq_update_tracking()
+            picking._tatacliq_update_tracking(run.lines_of[picking.id])
 
     def _call_lines(self, run, lines, method, store=None):
         """Send one batch call for ``lines``; store each result on its line."""
@@ -623,8 +630,8 @@ class TataCliqFulfilment(models.AbstractModel):
         skipped, so a prefetched label is reused by the pack.
         """
         channel = run.channel
-        for line in picking._tatacliq_lines():
-            if run.failed(line):
+        for line in run.lines_of[picking.id]:
+            if run.failed(line) or line.tatacliq_status_code in CLOSED_STATUSES:
                 continue
             transaction_id = line.tatacliq_transaction_id
             if (
@@ -665,7 +672,6 @@ class TataCliqFulfilment(models.AbstractModel):
                 # the file store keeps one file for both (same checksum).
                 self._attach_pdf(picking, name, content)
                 line.sudo().tatacliq_invoice_attachment_id = attachment
-            self._commit()
 
     @api.model
     def _attach_pdf(self, record, name, content):
@@ -742,7 +748,7 @@ class TataCliqFulfilment(models.AbstractModel):
 
     @api.model
     def _commit(self):
-        """Commit what the marketplace answered, so no later error can lose it.
+        """Commit what the marketplace returned, so no later error can lose it.
 
         Tests run in one transaction that they roll back, so nothing is
         committed under tests.

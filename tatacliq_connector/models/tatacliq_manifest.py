@@ -19,9 +19,9 @@ class TataCliqManifest(models.Model):
     """A courier manifest of Tata CLiQ: the parcels one courier picks up.
 
     One record is one manifest on the marketplace. It groups handed-over
-    parcels of one channel, courier, pickup location (slave id) and day;
-    the marketplace rejects parcels of another courier or location on the
-    same manifest, and a manifest cannot be extended once created, so a
+    parcels of one channel, courier, pickup location (slave id) and day,
+    because the marketplace rejects parcels of another courier or location
+    on the same manifest. A manifest cannot be extended once created, so a
     second handover on the same day gets a second manifest.
     """
 
@@ -226,8 +226,7 @@ class TataCliqManifest(models.Model):
     def _submit(self):
         """Create the manifest on Tata CLiQ, then download its PDF."""
         self.ensure_one()
-        lines = self.line_ids
-        transaction_ids = lines.mapped("tatacliq_transaction_id")
+        transaction_ids = self.line_ids.mapped("tatacliq_transaction_id")
         try:
             result = self.channel_id._get_client().create_manifest(
                 transaction_ids, logistics_id=self.courier_code or None
@@ -235,20 +234,9 @@ class TataCliqManifest(models.Model):
         except TataCliqError as error:
             self._record_failure(error)
             return
-        by_transaction = {line.tatacliq_transaction_id: line for line in lines}
-        rejected = []
-        for line_result in result.lines:
-            line = by_transaction[line_result.transaction_id]
-            if line_result.ok and line_result.manifest_id == result.manifest_id:
-                continue
-            # The parcel is not on this manifest: it can go on a later one.
-            line.sudo().tatacliq_manifest_id = False
-            if not line_result.ok:
-                rejected.append((line, line_result.error))
-            else:
-                self._attach_to_existing(line, line_result.manifest_id)
-        if rejected:
-            self._report_rejected(rejected)
+
+        self._apply_line_results(result)
+
         if not result.manifest_id:
             self.write(
                 {
@@ -259,6 +247,10 @@ class TataCliqManifest(models.Model):
             )
             self._commit()
             return
+
+        pickings = self.line_ids.move_ids.picking_id.filtered(
+            lambda picking: picking._is_tatacliq_delivery()
+        )
         self.write(
             {
                 "name": result.manifest_id,
@@ -266,13 +258,7 @@ class TataCliqManifest(models.Model):
                 "message": False,
                 "retry_count": 0,
                 "next_retry": False,
-                "picking_ids": [
-                    fields.Command.set(
-                        self.line_ids.move_ids.picking_id.filtered(
-                            lambda picking: picking._is_tatacliq_delivery()
-                        ).ids
-                    )
-                ],
+                "picking_ids": [fields.Command.set(pickings.ids)],
             }
         )
         self.message_post(
@@ -282,6 +268,29 @@ class TataCliqManifest(models.Model):
                 count=len(self.line_ids),
             )
         )
+        self._clear_picking_problems()
+        self._commit()
+        self._fetch_pdf()
+
+    def _apply_line_results(self, result):
+        """Detach the parcels that ``result`` did not put on this manifest."""
+        by_transaction = {line.tatacliq_transaction_id: line for line in self.line_ids}
+        rejected = []
+        for line_result in result.lines:
+            line = by_transaction[line_result.transaction_id]
+            if line_result.ok and line_result.manifest_id == result.manifest_id:
+                continue
+            # The parcel is not on this manifest, so it can go on a later one.
+            line.sudo().tatacliq_manifest_id = False
+            if not line_result.ok:
+                rejected.append((line, line_result.error))
+            else:
+                self._attach_to_existing(line, line_result.manifest_id)
+        if rejected:
+            self._report_rejected(rejected)
+
+    def _clear_picking_problems(self):
+        """Close the manifest problem of deliveries whose parcels are all on one."""
         for picking in self.picking_ids:
             waiting = picking._tatacliq_lines().filtered(
                 lambda line: (
@@ -291,8 +300,6 @@ class TataCliqManifest(models.Model):
             )
             if not waiting:
                 picking._tatacliq_clear_problem("manifest")
-        self._commit()
-        self._fetch_pdf()
 
     def _attach_to_existing(self, line, manifest_name):
         """Link a parcel that the marketplace keeps on an earlier manifest."""

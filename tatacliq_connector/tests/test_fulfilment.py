@@ -232,8 +232,9 @@ class TestFulfilmentDocuments(FulfilmentCase):
 
         invoice = picking.sale_id._create_invoices()
 
-        # The number is the marketplace's fact, but it is neither the invoice
-        # of the Odoo invoice nor downloaded when the channel does not use it.
+        # The line keeps the marketplace's number, but the Odoo invoice does
+        # not carry it and the PDF is not downloaded when the channel does not
+        # use the marketplace invoice.
         self.assertTrue(line.tatacliq_invoice_number)
         self.assertFalse(invoice.tatacliq_invoice_number)
         self.assertFalse(line.tatacliq_invoice_attachment_id)
@@ -273,7 +274,8 @@ class TestFulfilmentDocuments(FulfilmentCase):
         self.env["stock.picking"]._cron_tatacliq_prefetch_labels()
 
         self.assertFalse(picking.tatacliq_has_label)
-        # A prefetch failure is not the delivery's problem: the cron repeats.
+        # A prefetch failure is not recorded on the delivery, because the cron
+        # repeats the prefetch.
         self.assertFalse(picking.tatacliq_problem)
         self.sandbox.clock.advance(minutes=61)
         self.env["stock.picking"]._cron_tatacliq_prefetch_labels()
@@ -366,8 +368,9 @@ class TestFulfilmentErrors(FulfilmentCase):
         self.assertIn("Order Not in PICKCONG status", activity.note)
         self.assertIn("Check the line in the seller portal", activity.note)
 
-        # A second failure updates the same activity instead of adding one.
-        picking.action_tatacliq_pack()
+        # Pack again is rejected locally and adds no second activity.
+        action = picking.action_tatacliq_pack()
+        self.assertIn("nothing to pack", action["params"]["message"])
         self.assertEqual(len(self.fulfilment_activities(picking)), 1)
 
     def test_missing_status_mappings(self):
@@ -395,7 +398,7 @@ class TestFulfilmentErrors(FulfilmentCase):
     def test_server_error_is_retried(self):
         picking = self.import_delivery()
         line = picking._tatacliq_lines()
-        # More 5xx answers than the client's own retries: the step fails.
+        # More 5xx responses than the client's own retries, so the step fails.
         self.sandbox.faults.inject("pack", "5xx", times=4)
 
         action = picking.action_tatacliq_pack()
@@ -415,7 +418,7 @@ class TestFulfilmentErrors(FulfilmentCase):
     def test_lost_pack_response_gets_same_invoice(self):
         picking = self.import_delivery()
         line = picking._tatacliq_lines()
-        # The marketplace packs the line, but every answer is lost.
+        # The marketplace packs the line, but every response is lost.
         self.sandbox.faults.inject("pack", "5xx", times=4, after_handling=True)
 
         picking.action_tatacliq_pack()
@@ -495,8 +498,8 @@ class TestFulfilmentIdempotency(FulfilmentCase):
         line = picking._tatacliq_lines()
         picking.action_tatacliq_pack()
         invoice_number = line.tatacliq_invoice_number
-        # The local result got lost; the marketplace answers a repeated pack
-        # with the same invoice instead of packing again.
+        # The local result got lost. The marketplace returns the same invoice
+        # for a repeated pack instead of packing again.
         line.write({"tatacliq_invoice_number": False})
 
         picking.action_tatacliq_pack()
@@ -547,7 +550,7 @@ class TestFulfilmentIdempotency(FulfilmentCase):
         line = picking._tatacliq_lines()
         picking.action_tatacliq_pack()
         # The courier scanned the parcel before Odoo's handover reached the
-        # marketplace, which then answers "Shipment Already in HOTC".
+        # marketplace, which then returns "Shipment Already in HOTC".
         self.sandbox.transition(line.tatacliq_transaction_id, "HOTCOURI")
 
         action = picking.action_tatacliq_hand_over()
@@ -565,3 +568,23 @@ class TestFulfilmentIdempotency(FulfilmentCase):
         self.assertEqual(self.calls(), [])
         with self.assertRaisesRegex(UserError, "Click Hand over first"):
             picking.action_tatacliq_create_manifest()
+
+
+@tagged("post_install", "-at_install")
+class TestFulfilmentAccess(FulfilmentCase):
+    def test_warehouse_user_runs_every_step(self):
+        user = self._create_user("fulfil.warehouse", ["stock.group_stock_user"])
+        picking = self.import_delivery().with_user(user)
+
+        action = picking.action_tatacliq_pack()
+
+        self.assertEqual(action["params"]["type"], "success", action["params"])
+        self.assertTrue(picking.tatacliq_has_label)
+        self.assertIs(self.validate(picking), True)
+        action = picking.action_tatacliq_print_label()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        action = picking.action_tatacliq_hand_over()
+        self.assertEqual(action["params"]["type"], "success", action["params"])
+        manifest = picking.tatacliq_manifest_ids
+        self.assertEqual(manifest.state, "done")
+        self.assertEqual(manifest.action_print()["type"], "ir.actions.act_url")
