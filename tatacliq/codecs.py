@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from xml.parsers import expat
 from xml.parsers.expat import ExpatError
 
 import xmltodict
@@ -76,12 +77,27 @@ DATETIME_PATTERN = re.compile(
     r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})[T ]"
     r"(?P<hour>\d{2}):(?P<minute>\d{2})"
     r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,6}))?)?"
-    r"(?P<offset>Z|[+-]\d{2}:?\d{2})?"
+    r"(?P<offset>Z|[+-]\d{2}:?\d{2})?",
+    re.ASCII,
 )
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 EXPECTED_DATETIME = (
     "expected YYYY-MM-DD HH:MM:SS or ISO 8601, such as 2026-11-28T14:05:33+05:30"
 )
+
+# Plain decimal notation with ASCII digits and an optional exponent. Python's
+# ``Decimal`` also reads "1_000", Arabic-Indic digits and "Infinity", which the
+# marketplace never sends for an amount.
+DECIMAL_PATTERN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+# Numbers must stay below 10**15: Odoo stores amounts as floats, which hold 15
+# significant digits, and quantizing a larger Decimal raises InvalidOperation.
+MAX_DECIMAL_ADJUSTED_EXPONENT = 14
+# Longest text accepted in one field. Marketplace fields are names, addresses
+# and codes; a longer value is a broken payload, not data to store.
+MAX_TEXT_LENGTH = 4000
+# Whole numbers up to 2**53 survive a float unchanged; a JSON number above it
+# (a transaction id sent as a float) has already lost digits.
+MAX_EXACT_FLOAT = 2**53
 
 SNIPPET_LENGTH = 200
 
@@ -177,6 +193,39 @@ def _snippet(body: bytes) -> str:
     return redact_text(text)[:SNIPPET_LENGTH]
 
 
+class _NoDoctypeExpat:
+    """The ``expat`` module for xmltodict, with document type declarations refused.
+
+    xmltodict refuses entity declarations, but a DOCTYPE that names an
+    external DTD makes expat skip undefined entity references without an
+    error, so ``<orderNo>A&x;B</orderNo>`` would read as ``AB``. Marketplace
+    payloads never carry a DOCTYPE.
+    """
+
+    @staticmethod
+    def ParserCreate(*args, **kwargs):  # noqa: N802 (the expat module's name)
+        parser = expat.ParserCreate(*args, **kwargs)
+        parser.StartDoctypeDeclHandler = _refuse_doctype
+        return parser
+
+
+def _refuse_doctype(*_args):
+    raise ValueError("document type declarations (DOCTYPE) are not accepted")
+
+
+def _local_name(_path, key, value):
+    """Drop namespace declarations and prefixes from element and attribute names.
+
+    A payload in a namespace (``<ns:order>``) then decodes like one without.
+    """
+    attribute = key.startswith("@")
+    name = key[1:] if attribute else key
+    if name == "xmlns" or name.startswith("xmlns:"):
+        return None
+    name = name.rpartition(":")[2]
+    return ("@" + name if attribute else name), value
+
+
 def detect_format(version: str, content_type: str | None = None) -> str:
     """Return ``json`` or ``xml`` from a content type, else from the version."""
     content_type = (content_type or "").lower()
@@ -229,7 +278,13 @@ def decode(
             )
         return _force_lists(data, names)
     try:
-        document = xmltodict.parse(body, dict_constructor=dict, disable_entities=True)
+        document = xmltodict.parse(
+            body,
+            expat=_NoDoctypeExpat,
+            dict_constructor=dict,
+            disable_entities=True,
+            postprocessor=_local_name,
+        )
     except (ExpatError, ValueError) as exc:
         raise MalformedResponseError(
             f"The XML response body is invalid ({exc}): {_snippet(body)}",
@@ -257,10 +312,14 @@ def clean(value):
     """Return a stripped string, or ``None`` for "null", "NA" and empty values.
 
     Non-string values pass unchanged. An XML element with attributes decodes
-    to a dict; its text is used.
+    to a dict; its text is used, and without text it is missing.
     """
-    if isinstance(value, dict) and "#text" in value:
-        value = value["#text"]
+    if isinstance(value, dict):
+        if "#text" in value:
+            value = value["#text"]
+        elif value and all(str(key).startswith("@") for key in value):
+            # An XML element with attributes only, such as xsi:nil="true".
+            return None
     if isinstance(value, str):
         value = value.strip()
         if value in MISSING_VALUES or value.lower() == "null":
@@ -268,37 +327,77 @@ def clean(value):
     return value
 
 
-def _text(value, field: str) -> str | None:
+def parse_text(value, field: str = "value") -> str | None:
+    """Return a field's text; missing values return ``None``.
+
+    A JSON number becomes its digits, so a whole number such as a pincode
+    sent without quotes still reads as text. Raises ``DecodingError`` for an
+    element with fields, a list, a flag, a number that a float cannot hold
+    exactly and text longer than ``MAX_TEXT_LENGTH``.
+    """
     value = clean(value)
     if value is None:
         return None
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list, bool)):
         raise DecodingError(
             f"Invalid value in {field}: expected text, got a "
-            f"{type(value).__name__} {value!r}.",
+            f"{type(value).__name__} {_shorten(value)}.",
             field=field,
             value=value,
         )
-    return str(value)
+    if isinstance(value, float):
+        if not value.is_integer() or abs(value) > MAX_EXACT_FLOAT:
+            raise DecodingError(
+                f"Invalid value in {field}: expected text, got the number "
+                f"{value!r}, which a float cannot hold exactly; the marketplace "
+                "must send it as a string.",
+                field=field,
+                value=value,
+            )
+        value = int(value)
+    text = str(value)
+    if len(text) > MAX_TEXT_LENGTH:
+        raise DecodingError(
+            f"Invalid value in {field}: {len(text)} characters, more than the "
+            f"{MAX_TEXT_LENGTH} accepted: {_shorten(text)}.",
+            field=field,
+            value=text[:SNIPPET_LENGTH],
+        )
+    return text
+
+
+def _shorten(value) -> str:
+    text = repr(value)
+    return text if len(text) <= SNIPPET_LENGTH else text[:SNIPPET_LENGTH] + "..."
 
 
 def parse_decimal(value, field: str = "value") -> Decimal | None:
-    """Parse money or a rate to ``Decimal``; missing values return ``None``."""
+    """Parse money or a rate to ``Decimal``; missing values return ``None``.
+
+    Accepts plain decimal notation with ASCII digits ("1299.00", "-5", "1e3")
+    and JSON numbers. Raises ``DecodingError`` for anything else, including
+    NaN, infinity, grouping ("1,299.00"), currency signs and values of
+    10**15 or more.
+    """
     value = clean(value)
     if value is None:
         return None
-    if isinstance(value, bool):
-        value = None  # a flag is never an amount; reported below
-    elif isinstance(value, float):
+    number = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
-    try:
+    if isinstance(value, str) and DECIMAL_PATTERN.fullmatch(value):
         number = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        number = None
-    if number is None or not number.is_finite():
+    if number is None:
         raise DecodingError(
-            f"Invalid number in {field}: {value!r}; expected a decimal such as "
-            "1299.00.",
+            f"Invalid number in {field}: {_shorten(value)}; expected a decimal "
+            "such as 1299.00.",
+            field=field,
+            value=value,
+        )
+    if number and number.adjusted() > MAX_DECIMAL_ADJUSTED_EXPONENT:
+        raise DecodingError(
+            f"Invalid number in {field}: {_shorten(value)} is out of range; "
+            f"expected less than 10**{MAX_DECIMAL_ADJUSTED_EXPONENT + 1}.",
             field=field,
             value=value,
         )
@@ -337,7 +436,16 @@ def parse_datetime(value, field: str = "value") -> datetime | None:
         parsed = _parse_datetime_text(value, field)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=INDIA)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        # 0001-01-01 in India time is before the first datetime in UTC.
+        raise DecodingError(
+            f"Invalid date in {field}: {value!r} is out of range in UTC; "
+            f"{EXPECTED_DATETIME}.",
+            field=field,
+            value=value,
+        )
 
 
 def _parse_datetime_text(value, field: str) -> datetime:
@@ -398,6 +506,7 @@ def parse_quantity(value, field: str = "quantity") -> int:
 
 
 def _as_list(value) -> list:
+    value = clean(value)
     if value is None:
         return []
     if isinstance(value, list):
@@ -412,11 +521,24 @@ def _mapping(value, field: str) -> dict:
     if not isinstance(value, dict):
         raise DecodingError(
             f"Invalid value in {field}: expected an element with fields, got "
-            f"{value!r}.",
+            f"{_shorten(value)}.",
             field=field,
             value=value,
         )
     return value
+
+
+def _amount(value, field: str) -> Decimal | None:
+    """Parse an amount or a rate of an order, which is never negative."""
+    number = parse_decimal(value, field)
+    if number is not None and number < 0:
+        raise DecodingError(
+            f"Invalid amount in {field}: {_shorten(value)} is negative; expected "
+            "0 or more.",
+            field=field,
+            value=value,
+        )
+    return number
 
 
 def _required(value, field: str):
@@ -430,12 +552,12 @@ def _required(value, field: str):
 
 
 def _decode_name(raw: dict, field: str) -> str | None:
-    name = _text(raw.get("name"), f"{field}.name")
+    name = parse_text(raw.get("name"), f"{field}.name")
     if name:
         return name
     parts = (
-        _text(raw.get("firstName"), f"{field}.firstName"),
-        _text(raw.get("lastName"), f"{field}.lastName"),
+        parse_text(raw.get("firstName"), f"{field}.firstName"),
+        parse_text(raw.get("lastName"), f"{field}.lastName"),
     )
     return " ".join(part for part in parts if part) or None
 
@@ -444,38 +566,38 @@ def _decode_address(raw, field: str) -> Address:
     raw = _mapping(raw, field)
     return Address(
         address_type=_required(
-            _text(raw.get("addressType"), f"{field}.addressType"),
+            parse_text(raw.get("addressType"), f"{field}.addressType"),
             f"{field}.addressType",
         ).upper(),
         name=_decode_name(raw, field),
-        phone=_text(raw.get("phone"), f"{field}.phone"),
-        email=_text(raw.get("email"), f"{field}.email"),
-        address1=_text(raw.get("address1"), f"{field}.address1"),
-        address2=_text(raw.get("address2"), f"{field}.address2"),
-        address3=_text(raw.get("address3"), f"{field}.address3"),
-        landmark=_text(raw.get("landmark"), f"{field}.landmark"),
-        city=_text(raw.get("city"), f"{field}.city"),
-        state_code=_text(raw.get("state"), f"{field}.state"),
-        pincode=_text(raw.get("pincode"), f"{field}.pincode"),
-        country=_text(raw.get("country"), f"{field}.country"),
+        phone=parse_text(raw.get("phone"), f"{field}.phone"),
+        email=parse_text(raw.get("email"), f"{field}.email"),
+        address1=parse_text(raw.get("address1"), f"{field}.address1"),
+        address2=parse_text(raw.get("address2"), f"{field}.address2"),
+        address3=parse_text(raw.get("address3"), f"{field}.address3"),
+        landmark=parse_text(raw.get("landmark"), f"{field}.landmark"),
+        city=parse_text(raw.get("city"), f"{field}.city"),
+        state_code=parse_text(raw.get("state"), f"{field}.state"),
+        pincode=parse_text(raw.get("pincode"), f"{field}.pincode"),
+        country=parse_text(raw.get("country"), f"{field}.country"),
     )
 
 
 def _decode_payment(raw, field: str) -> Payment:
     raw = _mapping(raw, field)
     return Payment(
-        cost=parse_decimal(raw.get("paymentCost"), f"{field}.paymentCost"),
-        mode=_text(raw.get("paymentMode"), f"{field}.paymentMode"),
-        status=_text(raw.get("paymentStatus"), f"{field}.paymentStatus"),
+        cost=_amount(raw.get("paymentCost"), f"{field}.paymentCost"),
+        mode=parse_text(raw.get("paymentMode"), f"{field}.paymentMode"),
+        status=parse_text(raw.get("paymentStatus"), f"{field}.paymentStatus"),
         date=parse_datetime(raw.get("paymentDate"), f"{field}.paymentDate"),
     )
 
 
 def _decode_tax(raw, field: str) -> TaxLine | None:
     raw = _mapping(raw, field)
-    tax_type = _text(raw.get("taxType"), f"{field}.taxType")
-    rate = parse_decimal(raw.get("taxRate"), f"{field}.taxRate")
-    value = parse_decimal(raw.get("taxValue"), f"{field}.taxValue")
+    tax_type = parse_text(raw.get("taxType"), f"{field}.taxType")
+    rate = _amount(raw.get("taxRate"), f"{field}.taxRate")
+    value = _amount(raw.get("taxValue"), f"{field}.taxValue")
     if tax_type is None and rate is None and value is None:
         return None  # an entry of only "NA" values carries no tax
     return TaxLine(
@@ -486,7 +608,7 @@ def _decode_tax(raw, field: str) -> TaxLine | None:
 
 
 def _decode_status(value, field: str) -> str | None:
-    code = _text(value, field)
+    code = parse_text(value, field)
     # An unknown code is kept as sent, so a new marketplace status shows up
     # instead of disappearing.
     return status_name(code) or (code.upper() if code else None)
@@ -494,19 +616,21 @@ def _decode_status(value, field: str) -> str | None:
 
 def _decode_line(raw, index: int) -> OrderLine:
     raw = _mapping(raw, f"orderLine[{index}]")
-    transaction_id = _text(raw.get("transactionId"), f"orderLine[{index}]")
+    transaction_id = parse_text(
+        raw.get("transactionId"), f"orderLine[{index}].transactionId"
+    )
     field = f"orderLine[{transaction_id or index}]"
     _required(transaction_id, f"{field}.transactionId")
 
     def decimal(name, default=None):
-        number = parse_decimal(raw.get(name), f"{field}.{name}")
+        number = _amount(raw.get(name), f"{field}.{name}")
         return default if number is None else number
 
     def flag(name):
         return bool(parse_flag(raw.get(name), f"{field}.{name}"))
 
     def text(name):
-        return _text(raw.get(name), f"{field}.{name}")
+        return parse_text(raw.get(name), f"{field}.{name}")
 
     gst = _mapping(raw.get("gst"), f"{field}.gst")
     taxes = (
@@ -546,13 +670,45 @@ def _decode_line(raw, index: int) -> OrderLine:
         slave_id=text("p1SlaveId"),
         logistics_id=text("p1LogisticsID"),
         return_logistics_id=text("returnLogisticsID"),
-        slave_gstin=_text(gst.get("slavegstin"), f"{field}.gst.slavegstin"),
-        destination_state_code=_text(
+        slave_gstin=parse_text(gst.get("slavegstin"), f"{field}.gst.slavegstin"),
+        destination_state_code=parse_text(
             gst.get("destinationStateCode"), f"{field}.gst.destinationStateCode"
         ),
-        hsn_code=_text(gst.get("hsnCode"), f"{field}.gst.hsnCode"),
+        hsn_code=parse_text(gst.get("hsnCode"), f"{field}.gst.hsnCode"),
         hsn_taxes=tuple(tax for tax in taxes if tax is not None),
     )
+
+
+def _decode_lines(value) -> tuple[OrderLine, ...]:
+    """Decode the lines of an order; an order has at least one line.
+
+    A transaction id appears once per store (slave id) in an order. It
+    appears twice only when the line hopped from one store of the seller to
+    another, and then with two slave ids.
+    """
+    lines = tuple(
+        _decode_line(line, index) for index, line in enumerate(_as_list(value))
+    )
+    if not lines:
+        raise DecodingError(
+            "Missing value in orderLine: the order has no lines; the marketplace "
+            "must send at least one.",
+            field="orderLine",
+            value=value,
+        )
+    seen = set()
+    for line in lines:
+        key = (line.transaction_id, line.slave_id)
+        if key in seen:
+            raise DecodingError(
+                f"Invalid value in orderLine[{line.transaction_id}].transactionId: "
+                f"the order lists transaction {line.transaction_id} twice for "
+                f"slave id {line.slave_id}; each line must appear once.",
+                field=f"orderLine[{line.transaction_id}].transactionId",
+                value=line.transaction_id,
+            )
+        seen.add(key)
+    return lines
 
 
 def decode_order(raw: dict) -> Order:
@@ -563,16 +719,16 @@ def decode_order(raw: dict) -> Order:
     """
     if not isinstance(raw, dict):
         raise DecodingError(
-            f"Invalid order: expected an element with fields, got {raw!r}.",
+            f"Invalid order: expected an element with fields, got {_shorten(raw)}.",
             field="order",
             value=raw,
         )
-    order_no = _text(raw.get("orderNo"), "orderNo")
+    order_no = parse_text(raw.get("orderNo"), "orderNo")
     try:
         _required(order_no, "orderNo")
         return Order(
             order_no=order_no,
-            order_type=_text(raw.get("orderType"), "orderType"),
+            order_type=parse_text(raw.get("orderType"), "orderType"),
             order_date=parse_datetime(raw.get("orderDate"), "orderDate"),
             addresses=tuple(
                 _decode_address(address, f"addressInfo[{index}]")
@@ -582,10 +738,7 @@ def decode_order(raw: dict) -> Order:
                 _decode_payment(payment, f"paymentInfo[{index}]")
                 for index, payment in enumerate(_as_list(raw.get("paymentInfo")))
             ),
-            lines=tuple(
-                _decode_line(line, index)
-                for index, line in enumerate(_as_list(raw.get("orderLine")))
-            ),
+            lines=_decode_lines(raw.get("orderLine")),
             raw=raw,
         )
     except DecodingError as exc:
@@ -600,13 +753,63 @@ def decode_orders(payload: dict | None) -> list[Order | OrderDecodeFailure]:
     """Decode the ``order`` list of an envelope, one result per order.
 
     A bad order becomes an ``OrderDecodeFailure`` and the others still decode.
+    Orders with different numbers that share a transaction id all fail,
+    because a line belongs to one order and the payload does not tell which
+    one is right.
     """
     results = []
     for raw in _as_list((payload or {}).get("order")):
         try:
             results.append(decode_order(raw))
         except DecodingError as exc:
-            order_no = clean(raw.get("orderNo")) if isinstance(raw, dict) else None
-            order_no = order_no if isinstance(order_no, str) else None
-            results.append(OrderDecodeFailure(order_no=order_no, raw=raw, error=exc))
-    return results
+            results.append(
+                OrderDecodeFailure(order_no=_order_no(raw), raw=raw, error=exc)
+            )
+    return _fail_shared_lines(results)
+
+
+def _order_no(raw) -> str | None:
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return parse_text(raw.get("orderNo"), "orderNo")
+    except DecodingError:
+        return None
+
+
+def _fail_shared_lines(results: list) -> list[Order | OrderDecodeFailure]:
+    orders_by_transaction: dict[str, set[str]] = {}
+    for result in results:
+        if isinstance(result, Order):
+            for line in result.lines:
+                orders_by_transaction.setdefault(line.transaction_id, set()).add(
+                    result.order_no
+                )
+    checked = []
+    for result in results:
+        shared = None
+        if isinstance(result, Order):
+            shared = next(
+                (
+                    line.transaction_id
+                    for line in result.lines
+                    if len(orders_by_transaction[line.transaction_id]) > 1
+                ),
+                None,
+            )
+        if shared is None:
+            checked.append(result)
+            continue
+        others = sorted(orders_by_transaction[shared] - {result.order_no})
+        error = DecodingError(
+            f"Order {result.order_no}: invalid value in "
+            f"orderLine[{shared}].transactionId: transaction {shared} also "
+            f"appears in order {', '.join(others)}; a line belongs to one order. "
+            "Fetch the orders again or ask the account manager which is right.",
+            field=f"orderLine[{shared}].transactionId",
+            value=shared,
+        )
+        checked.append(
+            OrderDecodeFailure(order_no=result.order_no, raw=result.raw, error=error)
+        )
+    return checked
