@@ -453,29 +453,10 @@ class StockPicking(models.Model):
 
     def action_tatacliq_create_manifest(self):
         """Put the handed-over parcels that have no manifest yet on manifests."""
-        lines = self.filtered(lambda p: p._is_tatacliq_delivery())._tatacliq_lines()
-        lines = lines.filtered(
-            lambda line: (
-                line.tatacliq_status_code in HANDED_OVER_STATUSES
-                and not line.tatacliq_manifest_id
-            )
-        )
-        if not lines:
-            raise UserError(
-                _(
-                    "None of the selected deliveries has a handed-over parcel "
-                    "without a manifest. Click Hand over first; parcels already on "
-                    "a manifest keep it."
-                )
-            )
-        manifests = self.env["tatacliq.manifest"]
-        for channel, channel_lines in groupby(
-            lines, key=lambda line: line.order_id.tatacliq_channel_id
-        ):
-            manifests |= manifests._create_for_lines(
-                channel, self.env["sale.order.line"].concat(*channel_lines)
-            )
-        return manifests._action_open()
+        report = self._tatacliq_run("manifest")
+        if not report.manifests:
+            raise UserError(report.summary())
+        return report.manifests._action_open()
 
     def action_tatacliq_view_manifests(self):
         self.ensure_one()

@@ -113,6 +113,7 @@ class StepReport:
     def __init__(self, env, step):
         self.env = env
         self.step = step
+        self.manifests = env["tatacliq.manifest"]  # created by the step
         self.done = {}  # picking id -> note
         self.failed = {}  # picking id -> message
         self.names = {}  # picking id -> display name
@@ -189,7 +190,8 @@ class ChannelRun:
             self.lines_of[picking.id] = lines
             for line in lines:
                 self.picking_of[line.id] = picking
-        self.lines = pickings.env["sale.order.line"].concat(*self.lines_of.values())
+        self.env = pickings.env
+        self.lines = self.env["sale.order.line"].concat(*self.lines_of.values())
         self._client = None
 
     @property
@@ -226,7 +228,7 @@ class TataCliqFulfilment(models.AbstractModel):
     # Entry points
 
     @api.model
-    def _run_step(self, pickings, step, **options):
+    def _run_step(self, pickings, step):
         """Run ``step`` on ``pickings``, channel by channel; return a ``StepReport``."""
         report = StepReport(self.env, step)
         pickings = self._lock(pickings, report)
@@ -235,7 +237,7 @@ class TataCliqFulfilment(models.AbstractModel):
         ):
             channel_pickings = self.env["stock.picking"].concat(*channel_pickings)
             run = ChannelRun(channel, channel_pickings, step, report)
-            getattr(self, f"_step_{step}")(run, **options)
+            getattr(self, f"_step_{step}")(run)
         return report
 
     @api.model
@@ -261,6 +263,8 @@ class TataCliqFulfilment(models.AbstractModel):
             "SELECT id FROM stock_picking WHERE id IN %s FOR UPDATE SKIP LOCKED",
             [tuple(deliveries.ids)],
         )
+        # NOTE: the first commit of the step releases these locks. A second
+        # run that starts after it skips the steps this run already stored.
         locked_ids = {row[0] for row in self.env.cr.fetchall()}
         for picking in deliveries.filtered(lambda p: p.id not in locked_ids):
             report.fail(
@@ -343,21 +347,7 @@ class TataCliqFulfilment(models.AbstractModel):
                     _("Enter the parcel's courier and AWB in the Ship wizard."),
                 )
                 continue
-            unpacked = lines.filtered(
-                lambda line: (
-                    line.tatacliq_status_code
-                    not in PACKED_STATUSES | HANDED_OVER_STATUSES
-                )
-            )
-            if unpacked:
-                run.reject(
-                    picking,
-                    _(
-                        "Transaction(s) %(ids)s are not packed yet. Click Pack first, "
-                        "then Ship.",
-                        ids=", ".join(unpacked.mapped("tatacliq_transaction_id")),
-                    ),
-                )
+            if self._reject_unpacked(run, picking, _("Ship")):
                 continue
             for line in lines:
                 already_sent = (
@@ -409,21 +399,7 @@ class TataCliqFulfilment(models.AbstractModel):
         """Hand packed lines over to the courier, then put them on manifests."""
         for picking in run.pickings:
             lines = run.lines_of[picking.id]
-            not_packed = lines.filtered(
-                lambda line: (
-                    line.tatacliq_status_code not in PACKED_STATUSES
-                    and line.tatacliq_status_code not in HANDED_OVER_STATUSES
-                )
-            )
-            if not_packed:
-                run.reject(
-                    picking,
-                    _(
-                        "Transaction(s) %(ids)s are not packed yet. Click Pack first, "
-                        "then Hand over.",
-                        ids=", ".join(not_packed.mapped("tatacliq_transaction_id")),
-                    ),
-                )
+            if self._reject_unpacked(run, picking, _("Hand over")):
                 continue
             unconfirmed = lines.filtered(
                 lambda line: (
@@ -471,15 +447,64 @@ class TataCliqFulfilment(models.AbstractModel):
             self._commit()
         for picking in run.pickings:
             self._finish(run, picking)
-        handed_over = run.lines.filtered(
+        self._create_manifests(run)
+
+    def _step_manifest(self, run):
+        """Put the handed-over parcels that have no manifest yet on manifests."""
+        self._create_manifests(run)
+        for picking in run.pickings:
+            if picking.id in run.rejections:
+                run.report.fail(picking, run.rejections[picking.id])
+                continue
+            waiting = self._lines_without_manifest(run, picking)
+            if not waiting:
+                run.report.succeed(picking)
+                continue
+            manifests = waiting.tatacliq_manifest_id
+            reason = (
+                picking.tatacliq_problem_message
+                or "; ".join(filter(None, manifests.mapped("message")))
+                or _("Tata CLiQ created no manifest for these parcels.")
+            )
+            run.report.fail(picking, reason)
+
+    def _create_manifests(self, run):
+        """Create the manifests of the run's handed-over parcels that have none."""
+        lines = run.env["sale.order.line"]
+        for picking in run.pickings:
+            candidates = run.lines_of[picking.id].filtered(
+                lambda line: (
+                    line.tatacliq_status_code in HANDED_OVER_STATUSES
+                    and not line.tatacliq_manifest_id
+                    and line._tatacliq_needs_label()
+                    and not run.failed(line)
+                )
+            )
+            if candidates:
+                lines |= candidates
+            elif run.step == "manifest" and picking.id not in run.rejections:
+                run.reject(
+                    picking,
+                    _(
+                        "No handed-over parcel without a manifest. Click Hand over "
+                        "first; parcels already on a manifest keep it."
+                    ),
+                )
+        if lines:
+            run.report.manifests |= self.env["tatacliq.manifest"]._create_for_lines(
+                run.channel, lines
+            )
+
+    @api.model
+    def _lines_without_manifest(self, run, picking):
+        """Return the handed-over lines of ``picking`` not on a created manifest."""
+        return run.lines_of[picking.id].filtered(
             lambda line: (
                 line.tatacliq_status_code in HANDED_OVER_STATUSES
-                and not line.tatacliq_manifest_id
-                and not run.failed(line)
+                and line._tatacliq_needs_label()
+                and line.tatacliq_manifest_id.state not in ("created", "done")
             )
         )
-        if handed_over:
-            self.env["tatacliq.manifest"]._create_for_lines(run.channel, handed_over)
 
     def _step_prefetch(self, run):
         """Reserve the AWB and fetch the label of TSHIP lines before they are packed.
@@ -529,6 +554,29 @@ class TataCliqFulfilment(models.AbstractModel):
                 continue
             self._fetch_documents(run, picking, invoice=False)
             self._report(run, picking, record=False)
+
+    def _reject_unpacked(self, run, picking, step_label):
+        """Reject ``picking`` for ``step_label`` if a line is not packed yet.
+
+        Returns whether the delivery was rejected.
+        """
+        unpacked = run.lines_of[picking.id].filtered(
+            lambda line: (
+                line.tatacliq_status_code not in PACKED_STATUSES | HANDED_OVER_STATUSES
+            )
+        )
+        if not unpacked:
+            return False
+        run.reject(
+            picking,
+            _(
+                "Transaction(s) %(ids)s are not packed yet. Click Pack first, "
+                "then %(step)s.",
+                ids=", ".join(unpacked.mapped("tatacliq_transaction_id")),
+                step=step_label,
+            ),
+        )
+        return True
 
     # Marketplace calls on lines
 

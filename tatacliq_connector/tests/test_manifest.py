@@ -123,6 +123,15 @@ class TestManifest(FulfilmentCase):
         self.assertIn("Order Not in HOTCOURI status", activity.note)
         self.assertIn("Tata CLiQ rejected 1 parcel(s)", manifest.message_ids[1].body)
 
+        # Retry now sends the parcel on a new manifest, which Tata CLiQ rejects
+        # again: the delivery keeps its one activity.
+        action = returned.action_tatacliq_retry()
+
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("Order Not in HOTCOURI status", action["params"]["message"])
+        self.assertEqual(len(self.fulfilment_activities(returned)), 1)
+        self.assertEqual(len(self.calls("manifest_create")), 6)
+
     def test_create_manifest_action(self):
         picking = self.import_delivery()
         picking.action_tatacliq_pack()
