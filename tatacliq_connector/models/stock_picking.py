@@ -25,6 +25,7 @@ from .tatacliq_fulfilment import (
     RETRY_ALERT_COUNT,
     RETURNED_STATUSES,
     STEP_LABELS,
+    StepReport,
 )
 
 _logger = logging.getLogger(__name__)
@@ -404,15 +405,16 @@ class StockPicking(models.Model):
 
     def action_tatacliq_retry(self):
         """Try the step that is waiting for a retry now instead of later."""
-        report = None
-        for step, pickings in groupby(
-            self.filtered("tatacliq_problem_step"),
-            key=lambda picking: picking.tatacliq_problem_step,
-        ):
-            report = self.concat(*pickings)._tatacliq_run(step)
-        if report is None:
+        reports = [
+            self.concat(*pickings)._tatacliq_run(step)
+            for step, pickings in groupby(
+                self.filtered("tatacliq_problem_step"),
+                key=lambda picking: picking.tatacliq_problem_step,
+            )
+        ]
+        if not reports:
             raise UserError(_("None of these deliveries has a step to try again."))
-        return report.notification()
+        return StepReport.merge(self.env, "retry", reports).notification()
 
     def action_tatacliq_print_label(self):
         """Download the shipping labels, fetching the missing ones first."""
@@ -437,19 +439,34 @@ class StockPicking(models.Model):
         }
 
     def _tatacliq_merge_labels(self, attachments):
-        """Return one attachment with all the labels, for one print job."""
+        """Return one attachment with all the labels, for one print job.
+
+        A delivery printed again with the same labels gets its earlier merged
+        file back instead of a new attachment.
+        """
+        Attachment = self.env["ir.attachment"]
         content = merge_pdf([attachment.raw for attachment in attachments])
+        name = _("Labels %(pickings)s.pdf", pickings=", ".join(self.mapped("name")))
         values = {
-            "name": _(
-                "Labels %(pickings)s.pdf", pickings=", ".join(self.mapped("name"))
-            )[:200],
+            "name": name[:200],
             "type": "binary",
             "raw": content,
             "mimetype": "application/pdf",
         }
         if len(self) == 1:
             values.update(res_model=self._name, res_id=self.id)
-        return self.env["ir.attachment"].create(values)
+            earlier = Attachment.search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "=", self.id),
+                    ("name", "=", values["name"]),
+                    ("checksum", "=", Attachment._compute_checksum(content)),
+                ],
+                limit=1,
+            )
+            if earlier:
+                return earlier
+        return Attachment.create(values)
 
     def action_tatacliq_create_manifest(self):
         """Put the handed-over parcels that have no manifest yet on manifests."""

@@ -95,6 +95,7 @@ STEP_LABELS = {
     "prefetch": "Label prefetch",
     "label": "Print label",
     "manifest": "Create manifest",
+    "retry": "Retry",
 }
 
 
@@ -149,6 +150,17 @@ class StepReport:
         for picking_id, message in self.failed.items():
             lines.append(f"{self.names[picking_id]}: {message}")
         return "\n".join(lines)
+
+    @classmethod
+    def merge(cls, env, step, reports):
+        """Return one report with the outcomes of ``reports``, for one summary."""
+        merged = cls(env, step)
+        for report in reports:
+            merged.names.update(report.names)
+            merged.done.update(report.done)
+            merged.failed.update(report.failed)
+            merged.manifests |= report.manifests
+        return merged
 
     def notification(self):
         if not self.failed:
@@ -553,6 +565,22 @@ class TataCliqFulfilment(models.AbstractModel):
                 run.reject(picking, _("The channel does not use shipping labels."))
                 continue
             self._fetch_documents(run, picking, invoice=False)
+            missing = run.lines_of[picking.id].filtered(
+                lambda line: (
+                    line._tatacliq_needs_label()
+                    and not line.tatacliq_label_attachment_id
+                    and not run.failed(line)
+                )
+            )
+            if missing:
+                run.reject(
+                    picking,
+                    _(
+                        "Tata CLiQ has no label for transaction(s) %(ids)s yet. "
+                        "Click Pack (TSHIP) or Ship (SSHIP) first.",
+                        ids=", ".join(missing.mapped("tatacliq_transaction_id")),
+                    ),
+                )
             self._report(run, picking, record=False)
 
     def _reject_unpacked(self, run, picking, step_label):

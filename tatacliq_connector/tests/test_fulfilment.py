@@ -91,6 +91,8 @@ class TestFulfilmentSteps(FulfilmentCase):
         self.assertEqual(picking.tatacliq_state, "packed")
         with self.assertRaisesRegex(UserError, "Ship with your courier and AWB"):
             self.validate(picking)
+        with self.assertRaisesRegex(UserError, "has no label for transaction"):
+            picking.action_tatacliq_print_label()
 
         action = picking.action_tatacliq_ship()
         wizard_form = Form(
@@ -183,6 +185,7 @@ class TestFulfilmentSteps(FulfilmentCase):
         text = self.pdf_text(attachment)
         for awb in awbs:
             self.assertIn(awb, text)
+        self.assertEqual(picking.action_tatacliq_print_label()["url"], action["url"])
 
 
 @tagged("post_install", "-at_install")
