@@ -136,6 +136,9 @@ class TataCliqChannel(models.Model):
             )
             for page in pages:
                 run.pages += 1
+                if not (page.records or page.failures):
+                    # An empty page needs no transaction of its own.
+                    continue
                 with channel._batch_transaction(import_run):
                     for failure in page.failures:
                         channel._register_feed_failure(failure, run, import_run)
@@ -150,7 +153,7 @@ class TataCliqChannel(models.Model):
         except TataCliqError as error:
             run.error = f"{error.message} {error.next_step}"
         else:
-            if newest and not shifted:
+            if newest and not shifted and newest != start:
                 channel.cancellation_cursor_date = newest
         channel._write_feed_result(run, "cancellation")
         return run
@@ -346,7 +349,7 @@ class TataCliqChannel(models.Model):
         except TataCliqError as error:
             message = _(
                 "Automatic rejection of %(count)s line(s) of order %(order)s "
-                "without stock failed: %(error)s The lines are imported; cancel "
+                "without stock failed: %(error)s The lines are imported. Cancel "
                 "them from the sale order if the stock does not arrive.",
                 count=len(items),
                 order=order.order_no,
@@ -378,8 +381,8 @@ class TataCliqChannel(models.Model):
         whose product or store Odoo does not know are left to the import,
         which reports them.
         """
-        location = self._find_location(line.slave_id)
-        if not location:
+        warehouse = self._get_warehouse_for_slave(line.slave_id)
+        if not warehouse:
             return None
         lookup = run.cached(
             ("product", (line.article_number or "").strip().lower()),
@@ -388,7 +391,6 @@ class TataCliqChannel(models.Model):
         product = lookup.product
         if not product or not product.is_storable:
             return None
-        warehouse = location.warehouse_id
         key = ("tatacliq_free_qty", product.id, warehouse.id)
         if key not in run.cache:
             run.cache[key] = product.with_context(warehouse_id=warehouse.id).free_qty
@@ -412,7 +414,7 @@ class TataCliqChannel(models.Model):
                     "No stock in warehouse %(warehouse)s (%(free)s free, "
                     "%(quantity)s needed)",
                     warehouse=warehouse.code,
-                    free=free,
+                    free=f"{free:g}",
                     quantity=max(line.quantity or 1, 1),
                 ),
                 order_no=order.order_no,

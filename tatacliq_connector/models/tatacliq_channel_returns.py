@@ -121,6 +121,9 @@ class TataCliqChannel(models.Model):
             )
             for page in pages:
                 run.pages += 1
+                if not (page.records or page.failures):
+                    # An empty page needs no transaction of its own.
+                    continue
                 with channel._batch_transaction(import_run):
                     for failure in page.failures:
                         channel._register_feed_failure(failure, run, import_run)
