@@ -1,5 +1,5 @@
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from .common_returns import SELLER_ID, ReturnsCase
@@ -249,3 +249,65 @@ class TestSellerCancellation(ReturnsCase):
             self.cancel_wizard(order, "OTHER")
 
         self.assertEqual(self.sandbox.line(TXN_A).status, "ORDALLOC")
+
+
+@tagged("post_install", "-at_install")
+class TestCancellationViews(ReturnsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # A salesman sees only their own orders unless given all documents.
+        cls.tatacliq_user = cls._create_user(
+            "tcq.cancel.user",
+            [
+                "tatacliq_connector.group_tatacliq_user",
+                "sales_team.group_sale_salesman_all_leads",
+            ],
+        )
+        cls.salesman = cls._create_user(
+            "tcq.salesman", ["sales_team.group_sale_salesman"]
+        )
+
+    def test_wizard_form_as_user(self):
+        self.seed("5555-0000-000201", self.order_line(TXN_A))
+        self.sync()
+        line = self.sale_line(TXN_A)
+        order = line.order_id.with_user(self.tatacliq_user)
+        self.assertTrue(order.tatacliq_can_cancel)
+
+        action = order.action_tatacliq_cancel_lines()
+        wizard_form = Form(
+            self.env[action["res_model"]]
+            .with_user(self.tatacliq_user)
+            .with_context(**action["context"])
+        )
+        wizard_form.reason_code = "PRICE"
+        wizard = wizard_form.save()
+        wizard.action_cancel_lines()
+
+        self.assertEqual(wizard.line_ids.result, "done")
+        self.assertEqual(line.tatacliq_cancel_state, "cancelled")
+        self.assertFalse(order.tatacliq_can_cancel)
+
+    def test_order_form_by_group(self):
+        SaleOrder = self.env["sale.order"]
+        user_arch = SaleOrder.with_user(self.tatacliq_user).get_views(
+            [(False, "form")]
+        )["views"]["form"]["arch"]
+        salesman_arch = SaleOrder.with_user(self.salesman).get_views([(False, "form")])[
+            "views"
+        ]["form"]["arch"]
+
+        self.assertIn("tatacliq_hop_ids", user_arch)
+        self.assertIn("action_tatacliq_cancel_lines", user_arch)
+        self.assertNotIn("tatacliq_hop_ids", salesman_arch)
+        self.assertNotIn("action_tatacliq_cancel_lines", salesman_arch)
+
+    def test_delivery_button_for_marketplace_orders(self):
+        arch = (
+            self.env["stock.picking"]
+            .with_user(self.tatacliq_user)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+
+        self.assertIn("Cancel on Tata CLiQ", arch)
