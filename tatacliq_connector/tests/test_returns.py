@@ -1,9 +1,11 @@
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common_returns import ReturnsCase
 
+HOPPING_LOGGER = "odoo.addons.tatacliq_connector.models.tatacliq_channel_hopping"
 TXN = "27357000077700001"
 ORDER_NO = "7777-0000-000001"
 
@@ -151,6 +153,36 @@ class TestReturns(ReturnsCase):
             ),
             1,
         )
+
+    def test_failed_read_resumes_from_cursor(self):
+        self.channel.page_size = 1
+        self.ship()
+        return_id = self.sandbox.customer_return(TXN)
+        self.sync_returns()
+        ret = self.returns()
+        cursor = self.channel.return_cursor_date
+        self.sandbox.advance_return(return_id, "REVRSAWB")
+        self.sandbox.advance_return(return_id, "SRECTORI")
+        self.sandbox.faults.inject("returns", "malformed")
+
+        with mute_logger(HOPPING_LOGGER):
+            failed = self.channel._sync_returns()
+
+        self.assertTrue(failed.error)
+        self.assertEqual(self.channel.return_cursor_date, cursor)
+        self.assertEqual(ret.status_code, "RETUINIT")
+        self.assertIn("stopped early", self.channel.last_return_sync_message)
+
+        run = self.sync_returns()
+
+        # One event per page: the first one again (fromDate is inclusive),
+        # then the two new ones.
+        self.assertEqual(run.pages, 3)
+        self.assertEqual(run.unchanged, 1)
+        self.assertEqual(run.updated, 2)
+        self.assertEqual(ret.status_code, "SRECTORI")
+        self.assertEqual(len(ret.event_ids), 3)
+        self.assertGreaterEqual(self.channel.return_cursor_date, cursor)
 
     def test_lost_in_transit_flagged(self):
         self.ship()
