@@ -12,53 +12,25 @@ import logging
 from odoo import _, api, fields, models
 from odoo.tools import float_is_zero
 
-from tatacliq.models import STATUS_CODES
+from .tatacliq_fulfilment import (
+    HANDED_OVER_STATUSES,
+    PACKED_STATUSES,
+    RETURNED_STATUSES,
+    status_label,
+)
 
 _logger = logging.getLogger(__name__)
 
 # Statuses of a line the store has lost: cancelled (with the refund steps that
 # follow a cancellation) or reallocated to another store.
 REALLOCATED_STATUS = "ODREALOC"
-CANCELLED_STATUSES = frozenset(
+CANCELLATION_STATUSES = frozenset(
     {"ORDCANCL", "CLONCANC", "REFUINIT", "REFINPRO", "REFCLOSE"}
 )
-LOST_STATUSES = CANCELLED_STATUSES | {REALLOCATED_STATUS}
+LOST_STATUSES = CANCELLATION_STATUSES | {REALLOCATED_STATUS}
 # The refund steps also follow a return, so they mean a cancellation only
 # when the line had not been handed over yet.
 REFUND_STATUSES = frozenset({"REFUINIT", "REFINPRO", "REFCLOSE"})
-# Statuses from packing on: a line cancelled in one of these has a parcel
-# that a person must take out of the shipment (or that comes back).
-PACKED_STATUSES = frozenset(
-    {
-        "SCANNED",
-        "AWBASSIG",
-        "PRISHLAB",
-        "INVOGENE",
-        "PRIINVOI",
-        "MANIPEND",
-        "RETOSHIP",
-        "LPSWITCH",
-    }
-)
-HANDED_OVER_STATUSES = frozenset({"HOTCOURI", "RENEARHB", "DELIVERD"})
-RETURN_STATUSES = frozenset(
-    {
-        "RETTOORG",
-        "RETUINIT",
-        "REVRSAWB",
-        "SRECTORI",
-        "RETUCANC",
-        "RETUCLOS",
-        "QCFAILED",
-        "LOSTINTT",
-        "RTOINITD",
-        "RTOINPRS",
-        "RTODELVRD",
-        "RTOQCPASS",
-        "RTOQCFAILED",
-        "RTOCOMP",
-    }
-)
 CANCELLED_BY = [
     ("customer", "Customer"),
     ("seller", "Seller"),
@@ -66,11 +38,6 @@ CANCELLED_BY = [
 ]
 QC_STATUSES = [("pass", "Passed"), ("fail", "Failed")]
 TODO_ACTIVITY = "mail.mail_activity_data_todo"
-
-
-def status_label(code):
-    """Return the marketplace's name of a status code, or the code itself."""
-    return STATUS_CODES.get(code or "", (None, code))[1] or False
 
 
 def is_lost_status(status, previous_status=None):
@@ -82,7 +49,7 @@ def is_lost_status(status, previous_status=None):
     if status not in LOST_STATUSES:
         return False
     if status in REFUND_STATUSES:
-        return previous_status not in (HANDED_OVER_STATUSES | RETURN_STATUSES)
+        return previous_status not in (HANDED_OVER_STATUSES | RETURNED_STATUSES)
     return True
 
 
@@ -193,7 +160,7 @@ class SaleOrderLine(models.Model):
         marketplace. Whether a packed line can still be cancelled is for the
         marketplace to decide, and it rejects the request with its own message.
         """
-        closed = LOST_STATUSES | HANDED_OVER_STATUSES | RETURN_STATUSES
+        closed = LOST_STATUSES | HANDED_OVER_STATUSES | RETURNED_STATUSES
         return self.filtered(
             lambda line: (
                 line.tatacliq_line_kind == "product"

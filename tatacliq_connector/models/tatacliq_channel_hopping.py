@@ -124,37 +124,27 @@ class TataCliqChannel(models.Model):
         if not channel._acquire_sync_lock():
             run.skipped_run = True
             return run
-        import_run = ImportRun(channel, trigger)
         start = channel.cancellation_cursor_date or channel.order_sync_from or None
         newest = start
         seen = set()
         shifted = False
-        try:
-            client = channel._get_client()
-            pages = client.iter_cancellation_pages(
-                from_date=start, page_size=min(channel.page_size, MAX_PAGE_SIZE)
-            )
-            for page in pages:
-                run.pages += 1
-                if not (page.records or page.failures):
-                    # An empty page needs no transaction of its own.
-                    continue
-                with channel._batch_transaction(import_run):
-                    for failure in page.failures:
-                        channel._register_feed_failure(failure, run, import_run)
-                    for record in page.records:
-                        run.records += 1
-                        shifted = shifted or record.key in seen
-                        seen.add(record.key)
-                        count_outcome(run, channel._apply_cancellation(record))
-                        updated = to_naive_utc(record.updated_date)
-                        if updated and (not newest or updated > newest):
-                            newest = updated
-        except TataCliqError as error:
-            run.error = f"{error.message} {error.next_step}"
-        else:
-            if newest and not shifted and newest != start:
-                channel.cancellation_cursor_date = newest
+
+        def apply_page(page):
+            nonlocal newest, shifted
+            for record in page.records:
+                run.records += 1
+                shifted = shifted or record.key in seen
+                seen.add(record.key)
+                count_outcome(run, channel._apply_cancellation(record))
+                updated = to_naive_utc(record.updated_date)
+                if updated and (not newest or updated > newest):
+                    newest = updated
+
+        completed = channel._read_feed(
+            run, "iter_cancellation_pages", start, apply_page
+        )
+        if completed and newest and not shifted and newest != start:
+            channel.cancellation_cursor_date = newest
         channel._write_feed_result(run, "cancellation")
         return run
 
@@ -554,6 +544,34 @@ class TataCliqChannel(models.Model):
         )
 
     # Feed bookkeeping
+
+    def _read_feed(self, run, pages_method, start, apply_page):
+        """Read a feed page by page; return whether the read reached the end.
+
+        ``pages_method`` names the client method that yields the pages from
+        ``start``. Each page that has records runs in its own transaction:
+        its unreadable records become exceptions, then ``apply_page(page)``
+        handles the others. A marketplace error ends the read and is stored
+        in ``run.error``.
+        """
+        import_run = ImportRun(self, run.trigger)
+        try:
+            pages = getattr(self._get_client(), pages_method)(
+                from_date=start, page_size=min(self.page_size, MAX_PAGE_SIZE)
+            )
+            for page in pages:
+                run.pages += 1
+                if not (page.records or page.failures):
+                    # An empty page needs no transaction of its own.
+                    continue
+                with self._batch_transaction(import_run):
+                    for failure in page.failures:
+                        self._register_feed_failure(failure, run, import_run)
+                    apply_page(page)
+        except TataCliqError as error:
+            run.error = f"{error.message} {error.next_step}"
+            return False
+        return True
 
     def _register_feed_failure(self, failure, run, import_run):
         run.problems += 1

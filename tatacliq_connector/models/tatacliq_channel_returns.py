@@ -13,11 +13,8 @@ import psycopg2.errors
 
 from odoo import _, api, fields, models
 
-from tatacliq.errors import TataCliqError
-from tatacliq.returns import MAX_PAGE_SIZE
-
 from .tatacliq_channel_hopping import FeedRun, count_outcome
-from .tatacliq_order_builder import ImportRun, to_naive_utc
+from .tatacliq_order_builder import to_naive_utc
 
 _logger = logging.getLogger(__name__)
 
@@ -112,32 +109,21 @@ class TataCliqChannel(models.Model):
         if not channel._acquire_sync_lock():
             run.skipped_run = True
             return run
-        import_run = ImportRun(channel, trigger)
         cursor = channel.return_cursor_date or channel.return_sync_from or None
-        try:
-            client = channel._get_client()
-            pages = client.iter_return_pages(
-                from_date=cursor, page_size=min(channel.page_size, MAX_PAGE_SIZE)
-            )
-            for page in pages:
-                run.pages += 1
-                if not (page.records or page.failures):
-                    # An empty page needs no transaction of its own.
-                    continue
-                with channel._batch_transaction(import_run):
-                    for failure in page.failures:
-                        channel._register_feed_failure(failure, run, import_run)
-                    channel._import_return_page(page.records, run)
-                    dates = [
-                        to_naive_utc(record.event_date)
-                        for record in page.records
-                        if record.event_date
-                    ]
-                    if dates and (not cursor or max(dates) > cursor):
-                        cursor = max(dates)
-                        channel.return_cursor_date = cursor
-        except TataCliqError as error:
-            run.error = f"{error.message} {error.next_step}"
+
+        def apply_page(page):
+            nonlocal cursor
+            channel._import_return_page(page.records, run)
+            dates = [
+                to_naive_utc(record.event_date)
+                for record in page.records
+                if record.event_date
+            ]
+            if dates and (not cursor or max(dates) > cursor):
+                cursor = max(dates)
+                channel.return_cursor_date = cursor
+
+        channel._read_feed(run, "iter_return_pages", cursor, apply_page)
         channel._write_feed_result(run, "return")
         return run
 

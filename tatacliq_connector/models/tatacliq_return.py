@@ -15,7 +15,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
-from .sale_order_line_returns import TODO_ACTIVITY, status_label
+from .sale_order_line_returns import TODO_ACTIVITY
+from .tatacliq_fulfilment import status_label
 from .tatacliq_order_builder import to_naive_utc
 
 _logger = logging.getLogger(__name__)

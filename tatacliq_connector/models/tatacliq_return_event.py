@@ -2,7 +2,7 @@ import re
 
 from odoo import api, fields, models
 
-from .sale_order_line_returns import status_label
+from .tatacliq_fulfilment import status_label
 
 
 class TataCliqReturnEvent(models.Model):
