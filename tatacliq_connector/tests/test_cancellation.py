@@ -256,7 +256,7 @@ class TestCancellationViews(ReturnsCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # A salesman sees only their own orders unless given all documents.
+        # A salesman reads only their own orders unless given all documents.
         cls.tatacliq_user = cls._create_user(
             "tcq.cancel.user",
             [
