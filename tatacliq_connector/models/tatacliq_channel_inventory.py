@@ -188,12 +188,7 @@ class TataCliqChannel(models.Model):
         channels = self.filtered("id")
         if channels:
             State = self.env["tatacliq.inventory.state"]
-            for channel, count in State._read_group(
-                [("channel_id", "in", channels.ids), ("dirty", "=", True)],
-                groupby=["channel_id"],
-                aggregates=["__count"],
-            ):
-                changed[channel.id] = count
+            changed = State._count_waiting(channels.ids)
             for channel, count in State._read_group(
                 [
                     ("channel_id", "in", channels.ids),

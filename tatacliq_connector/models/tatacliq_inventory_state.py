@@ -127,6 +127,37 @@ class TataCliqInventoryState(models.Model):
     # Quantities
 
     @api.model
+    def _count_waiting(self, channel_ids):
+        """Return ``{channel id: rows the next delta push sends or checks}``.
+
+        A row waits when it is flagged, or when a committed stock change of
+        its product and warehouse is still queued. Rows of delisted mappings
+        are left out because no push sends them.
+        """
+        self.env["tatacliq.product.mapping"].flush_model(["delisted"])
+        self.flush_model(["channel_id", "dirty", "product_id", "warehouse_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT state.channel_id, COUNT(*)
+                  FROM tatacliq_inventory_state state
+                  JOIN tatacliq_product_mapping mapping
+                    ON mapping.id = state.mapping_id
+                 WHERE state.channel_id = ANY(%(channels)s)
+                   AND NOT COALESCE(mapping.delisted, false)
+                   AND (state.dirty OR EXISTS (
+                           SELECT 1 FROM tatacliq_inventory_change change
+                            WHERE change.product_id = state.product_id
+                              AND change.warehouse_id = state.warehouse_id
+                       ))
+              GROUP BY state.channel_id
+                """,
+                channels=list(channel_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
     def _iter_push_rows(self, state_ids, chunk_size=PUSH_ROWS_CHUNK):
         """Yield the push data of ``state_ids`` in lists of ``chunk_size`` rows.
 

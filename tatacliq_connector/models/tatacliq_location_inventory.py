@@ -5,7 +5,7 @@ STATE_FIELDS = frozenset({"warehouse_id", "active", "slave_id", "channel_id"})
 
 
 class TataCliqLocation(models.Model):
-    """Tell the inventory push to match its state rows after a location change."""
+    """Inventory side of a location: a change makes the next push match rows."""
 
     _inherit = "tatacliq.location"
 

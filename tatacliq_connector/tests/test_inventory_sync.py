@@ -153,7 +153,12 @@ class TestInventorySync(InventoryCase):
         full_calls = len(self.sandbox.calls.for_route("inventory_update"))
         start = len(self.pushed_items())
 
+        self.assertEqual(self.channel.inventory_changed_count, 0)
         self.set_stock("POUCH-FREE", ST02, quantities[("POUCH-FREE", ST02)] + 5)
+        # What a commit does: the stock change reaches the queue.
+        self.env.cr.precommit.run()
+        self.channel.invalidate_recordset(["inventory_changed_count"])
+        self.assertEqual(self.channel.inventory_changed_count, 1)
         self.channel.action_push_inventory()
 
         self.assertEqual(
