@@ -9,6 +9,14 @@ from . import sale_order_line
 from . import tatacliq_exception
 from . import tatacliq_order_builder
 from . import tatacliq_channel_import
+from . import tatacliq_inventory_state
+from . import tatacliq_inventory_change
+from . import tatacliq_reconciliation_line
+from . import tatacliq_channel_inventory
+from . import tatacliq_channel_reconciliation
+from . import tatacliq_product_mapping_inventory
+from . import tatacliq_location_inventory
+from . import stock_quant
 from . import tatacliq_fulfilment
 from . import sale_order_fulfilment
 from . import sale_order_line_fulfilment

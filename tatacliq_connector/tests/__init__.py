@@ -6,6 +6,8 @@ from . import test_tour
 from . import test_import
 from . import test_import_exceptions
 from . import test_import_resume
+from . import test_inventory_sync
+from . import test_reconciliation
 from . import test_fulfilment
 from . import test_manifest
 from . import test_cancellation
