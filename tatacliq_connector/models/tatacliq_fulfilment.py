@@ -1,18 +1,19 @@
 """Fulfilment steps of marketplace deliveries, batched per channel.
 
-Every step (pack, label prefetch, shipment confirmation, handover) takes many
-deliveries at once and sends one marketplace call per channel and step for
-all their lines, not one call per delivery. Each result is written to the
-lines as soon as the call returns and, outside tests, committed, so a later
-local error cannot undo what the marketplace already did. Steps a line has already
-taken are skipped, so running a step again (by hand or from the retry
-scheduled action) never repeats a marketplace call that succeeded.
+Every step (pack, label prefetch, shipment confirmation, handover, manifest)
+takes many deliveries at once and sends one marketplace call per channel and
+step for all their lines, not one call per delivery. Each result is written
+to the lines as soon as the call returns and, outside tests, committed, so a
+later local error cannot undo what the marketplace already did. Steps whose
+result a line has stored are skipped, so running a step again (by hand or
+from the retry scheduled action) does not repeat them. A call whose response
+was lost is sent again, and the marketplace returns the result it stored.
 
-Failures are classified with the client's error types: a transient one
-(``TransientError``: no courier yet, a timeout, a 5xx) leaves the delivery
-as it is and schedules a retry with exponential backoff; any other needs a
-person and becomes one activity on the delivery with the marketplace's message
-and its next step.
+Failures are classified with the client's error types. A transient one
+(``TransientError``: no courier yet, a timeout, a 5xx) leaves the delivery as
+it is and schedules a retry with exponential backoff. Any other needs a
+person and becomes one activity on the delivery with the marketplace's
+message and its next step.
 """
 
 import logging
@@ -37,7 +38,7 @@ _logger = logging.getLogger(__name__)
 
 # Line statuses by fulfilment step. Pick confirm accepts any status before
 # PICKCONF, but lines are accepted first so the marketplace records the
-# acceptance; pack needs PICKCONF.
+# acceptance. Pack needs PICKCONF.
 ACCEPT_STATUSES = frozenset({"ORDALLOC"})
 PICK_STATUSES = frozenset({"ORDACCEP", "PICKINPR", "PICKHOLD", "PILIGENE"})
 PACK_STATUSES = frozenset({"PICKCONF"})
@@ -82,8 +83,8 @@ CLOSED_STATUSES = CANCELLED_STATUSES | RETURNED_STATUSES
 # Retry delays of transient failures: 5, 10, 20, ... minutes, at most 4 hours.
 RETRY_BASE_MINUTES = 5
 RETRY_MAX_MINUTES = 240
-# After this many failed tries an activity asks a person to look, while the
-# retries go on.
+# After this many failed tries an activity is scheduled for a person, while
+# the retries go on.
 RETRY_ALERT_COUNT = 8
 
 ACTIVITY_TYPE = "tatacliq_connector.mail_activity_type_tatacliq_fulfilment"
@@ -291,7 +292,7 @@ class TataCliqFulfilment(models.AbstractModel):
     # Steps
 
     def _step_pack(self, run):
-        """Accept, pick confirm and pack the lines; then fetch their documents."""
+        """Accept, pick confirm and pack the lines, then fetch their documents."""
         for picking in run.pickings:
             if picking.state in ("draft", "cancel"):
                 run.reject(
@@ -302,7 +303,7 @@ class TataCliqFulfilment(models.AbstractModel):
                         state=picking._tatacliq_state_label(),
                     ),
                 )
-            elif gone := run.lines_of[picking.id].filtered(
+            elif handed_over_outside := run.lines_of[picking.id].filtered(
                 lambda line: (
                     line.tatacliq_status_code in HANDED_OVER_STATUSES
                     and not line.tatacliq_invoice_number
@@ -315,7 +316,9 @@ class TataCliqFulfilment(models.AbstractModel):
                     _(
                         "Transaction(s) %(ids)s left with the courier without a "
                         "pack from Odoo, so there is nothing to pack. %(next_step)s",
-                        ids=", ".join(gone.mapped("tatacliq_transaction_id")),
+                        ids=", ".join(
+                            handed_over_outside.mapped("tatacliq_transaction_id")
+                        ),
                         next_step=StatusOrderError.next_step,
                     ),
                 )
@@ -744,8 +747,8 @@ class TataCliqFulfilment(models.AbstractModel):
                     continue
                 name = _("Invoice %(number)s.pdf", number=line.tatacliq_invoice_number)
                 attachment = self._attach_pdf(line.order_id, name, content)
-                # The delivery gets its own copy so the warehouse finds it there;
-                # the file store keeps one file for both (same checksum).
+                # The delivery gets its own copy so the warehouse finds it there.
+                # The file store keeps one file for both (same checksum).
                 self._attach_pdf(picking, name, content)
                 line.sudo().tatacliq_invoice_attachment_id = attachment
 
