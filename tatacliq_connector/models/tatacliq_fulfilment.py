@@ -411,7 +411,11 @@ class TataCliqFulfilment(models.AbstractModel):
             self._finish(run, picking)
 
     def _step_handover(self, run):
-        """Hand packed lines over to the courier, then put them on manifests."""
+        """Hand packed lines over to the courier, then put them on manifests.
+
+        NOTE: click and collect lines are packed first here too, although the
+        marketplace also accepts their handover from PICKCONF.
+        """
         for picking in run.pickings:
             lines = run.lines_of[picking.id]
             if self._reject_unpacked(run, picking, _("Hand over")):
@@ -527,9 +531,17 @@ class TataCliqFulfilment(models.AbstractModel):
         Prefetch is an optimisation that the scheduled action repeats, so a
         failure is only reported, never recorded on the delivery.
         """
-        if not run.channel.use_shipping_label:
-            for picking in run.pickings:
+        for picking in run.pickings:
+            if not run.channel.use_shipping_label:
                 run.reject(picking, _("The channel does not use shipping labels."))
+            elif picking.tatacliq_fulfillment_type == "SSHIP":
+                run.reject(
+                    picking,
+                    _(
+                        "Self-ship delivery: its label comes with the shipment "
+                        "confirmation (Ship), not before."
+                    ),
+                )
         lines = run.pending(run.lines).filtered(
             lambda line: (
                 line.tatacliq_fulfillment_type != "SSHIP"

@@ -256,6 +256,9 @@ class TestFulfilmentDocuments(FulfilmentCase):
         self.assertTrue(line.tatacliq_awb_number)
         self.assertTrue(picking.tatacliq_has_label)
         self.assertFalse(other.tatacliq_has_label)
+        report = (picking | other)._tatacliq_run("prefetch")
+        self.assertIn("Self-ship delivery", report.failed[other.id])
+        self.assertEqual(len(self.calls("label_prefetch")), 1)
         awb = line.tatacliq_awb_number
         label = line.tatacliq_label_attachment_id
         self.assertIn(awb, self.pdf_text(label))
