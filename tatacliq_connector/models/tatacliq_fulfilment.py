@@ -293,8 +293,13 @@ class TataCliqFulfilment(models.AbstractModel):
 
     def _step_pack(self, run):
         """Accept, pick confirm and pack the lines, then fetch their documents."""
+        # The marketplace packs only with its own invoice and label, so a channel
+        # with either flag off cannot pack at all.
+        flags_warning = run.channel._get_marketplace_flags_warning()
         for picking in run.pickings:
-            if picking.state in ("draft", "cancel"):
+            if flags_warning:
+                run.reject(picking, flags_warning)
+            elif picking.state in ("draft", "cancel"):
                 run.reject(
                     picking,
                     _(

@@ -211,11 +211,15 @@ class TestFulfilmentDocuments(FulfilmentCase):
         self.channel.use_shipping_label = False
         picking = self.import_delivery()
 
-        picking.action_tatacliq_pack()
+        action = picking.action_tatacliq_pack()
 
+        # Tata CLiQ packs only with its invoice and label, so the pack is
+        # refused before any call, and validation no longer waits for a label.
+        self.assertIn("Use shipping label is off", action["params"]["message"])
+        self.assertEqual(self.calls(), [])
         line = picking._tatacliq_lines()
+        self.assertFalse(line.tatacliq_invoice_number)
         self.assertFalse(line.tatacliq_label_attachment_id)
-        self.assertEqual(self.calls("shipping_label"), [])
         self.assertIs(self.validate(picking), True)
 
     def test_invoice_number_on_account_move(self):
@@ -227,21 +231,17 @@ class TestFulfilmentDocuments(FulfilmentCase):
 
         self.assertEqual(invoice.tatacliq_invoice_number, line.tatacliq_invoice_number)
 
-    def test_invoice_number_without_marketplace_invoice(self):
+    def test_pack_refused_without_marketplace_invoice(self):
         self.channel.use_marketplace_invoice = False
         picking = self.import_delivery()
-        picking.action_tatacliq_pack()
-        line = picking._tatacliq_lines()
 
+        action = picking.action_tatacliq_pack()
+
+        self.assertIn("Use marketplace invoice is off", action["params"]["message"])
+        self.assertEqual(self.calls(), [])
         invoice = picking.sale_id._create_invoices()
-
-        # The line keeps the marketplace's number, but the Odoo invoice does
-        # not carry it and the PDF is not downloaded when the channel does not
-        # use the marketplace invoice.
-        self.assertTrue(line.tatacliq_invoice_number)
         self.assertFalse(invoice.tatacliq_invoice_number)
-        self.assertFalse(line.tatacliq_invoice_attachment_id)
-        self.assertEqual(self.calls("invoice_document"), [])
+        self.assertFalse(picking._tatacliq_lines().tatacliq_invoice_attachment_id)
 
     def test_prefetch_labels_reused_by_pack(self):
         picking = self.import_delivery()
