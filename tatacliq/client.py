@@ -16,6 +16,8 @@ import hashlib
 import json
 import logging
 import random
+import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,7 +40,7 @@ from .errors import (
 from .fulfilment import FulfilmentMixin
 from .inventory import InventoryMixin
 from .orders import OrdersMixin
-from .redact import redact_text, redact_url, truncate
+from .redact import redact_text, redact_url, secret_forms, truncate
 from .returns import ReturnsMixin
 from .routes import Route, build_routes
 
@@ -51,6 +53,16 @@ TOKEN_REFRESH_MARGIN = timedelta(minutes=10)
 TOKEN_FALLBACK_LIFETIME = timedelta(minutes=30)
 # Bodies in CallRecord are cut to this many characters.
 RECORD_BODY_LIMIT = 20000
+# Redaction runs on this many characters past a cut, so a secret that starts
+# before the cut is masked whole. Longer than any password, key or token.
+REDACTION_MARGIN = 4096
+# Marketplace error messages are cut to this many characters in errors.
+ERROR_MESSAGE_LIMIT = 1000
+# Bytes read from the socket per step of a response body.
+BODY_CHUNK_BYTES = 65536
+# A bearer token must be visible ASCII: a space, a line break or a non-ASCII
+# character cannot be sent in the Authorization header.
+TOKEN_PATTERN = re.compile(r"[\x21-\x7e]+")
 # Upper bound of one exponential backoff delay, in seconds.
 MAX_BACKOFF = 30.0
 AUTH_STATUSES = (401, 403)
@@ -133,6 +145,14 @@ class BaseClient:
 
     # Upper bound for a Retry-After delay, in seconds.
     max_retry_after = 30.0
+    # Largest response body read, in bytes (after gzip decoding). The largest
+    # expected responses, an order page of 500 orders or a manifest PDF, take
+    # a few megabytes.
+    max_response_bytes = 64 * 1024 * 1024
+    # Longest time one attempt may take to receive its response, in seconds.
+    # The read timeout bounds each wait for data, so a server that sends a
+    # byte now and then would otherwise hold the call without end.
+    max_response_seconds = 120.0
 
     def __init__(
         self,
@@ -156,6 +176,14 @@ class BaseClient:
             raise ValueError(
                 f"Invalid base URL {redact_url(base_url)!r}; expected "
                 "https://host or https://host/path."
+            )
+        if "@" in parts.netloc:
+            # requests would send user:password as HTTP Basic authentication
+            # in place of the token, and the URL ends up in logs.
+            raise ValueError(
+                f"Invalid base URL {redact_url(base_url)!r}: it contains a user "
+                "name or password. Remove them; the client signs in with the "
+                "login and API key pair of the channel."
             )
         missing = [
             name
@@ -200,6 +228,9 @@ class BaseClient:
 
         self._session = requests.Session()
         self._session.verify = True
+        # Without an auth handler, requests replaces the Authorization header
+        # with credentials from ~/.netrc (or $NETRC) for the marketplace host.
+        self._session.auth = _keep_authorization_header
         self._session.headers["User-Agent"] = f"{caller_name} (tatacliq client)"
         self._token_key = (self.base_url, self.seller_id, self.username)
         self._fingerprint = hashlib.sha256(
@@ -227,7 +258,9 @@ class BaseClient:
     # Redaction -------------------------------------------------------------
 
     def _secrets(self) -> list[str]:
-        return [self.password, self.api_key, self.api_secret, *self._tokens_seen]
+        return secret_forms(
+            [self.password, self.api_key, self.api_secret, *self._tokens_seen]
+        )
 
     def redact(self, text: str | None) -> str | None:
         """Return ``text`` without this client's password, keys and tokens."""
@@ -307,6 +340,8 @@ class BaseClient:
 
     def _read_token(self, route: Route, response: requests.Response) -> _CachedToken:
         """Cache the token of a token response; raise for any other response."""
+        if 300 <= response.status_code < 400:
+            raise self._redirect_error(route, response)
         if not 200 <= response.status_code < 300:
             message, _code, _ids = self._parse_error(route, response)
             raise AuthenticationError(
@@ -326,6 +361,15 @@ class BaseClient:
                 status=response.status_code,
             )
         self._remember_token(token)
+        if not TOKEN_PATTERN.fullmatch(token):
+            raise MalformedResponseError(
+                f"{route.name}: the jwtToken of the token response contains a "
+                "space, a line break or a non-ASCII character, so it cannot be "
+                "sent in an Authorization header. Report it to the account "
+                "manager.",
+                route=route.name,
+                status=response.status_code,
+            )
 
         now = self.clock()
         expires_at = self._token_expiry(payload.get("tokenExpiryDate"), now)
@@ -503,15 +547,26 @@ class BaseClient:
                     headers=headers,
                     timeout=self.timeout,
                     allow_redirects=False,
+                    stream=True,
                 )
                 # Read the whole body now, so a connection lost mid-body
                 # counts as a failed attempt.
-                response.content  # noqa: B018
+                self._read_body(route, response, started, attempt)
+            except TataCliqError as exc:
+                error = exc
             except requests.exceptions.ChunkedEncodingError as exc:
                 error = MalformedResponseError(
                     f"{route.name}: the response body was cut off "
                     f"({self.redact(str(exc))}).",
                     route=route.name,
+                )
+            except requests.exceptions.ContentDecodingError as exc:
+                error = MalformedResponseError(
+                    f"{route.name}: the response body does not match its "
+                    f"Content-Encoding {response.headers.get('Content-Encoding')!r} "
+                    f"({self.redact(str(exc))}).",
+                    route=route.name,
+                    status=response.status_code,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 error = self._transport_error(route, exc, attempt)
@@ -555,6 +610,71 @@ class BaseClient:
             )
             time.sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _read_body(
+        self,
+        route: Route,
+        response: requests.Response,
+        started: float,
+        attempt: int,
+    ) -> None:
+        """Read the body into ``response.content`` within the size and time limits.
+
+        Raises ``MalformedResponseError`` for a body above
+        ``max_response_bytes`` and ``TransientError`` when the attempt takes
+        longer than ``max_response_seconds``. The connection is closed then.
+        """
+        remaining = started + self.max_response_seconds - time.monotonic()
+        watchdog = _ReadWatchdog(response, max(remaining, 0.0))
+        chunks = []
+        size = 0
+        complete = False
+        try:
+            for chunk in response.iter_content(BODY_CHUNK_BYTES):
+                size += len(chunk)
+                if size > self.max_response_bytes:
+                    raise MalformedResponseError(
+                        f"{route.name}: the response body is larger than "
+                        f"{self.max_response_bytes} bytes (HTTP "
+                        f"{response.status_code}, Content-Type "
+                        f"{response.headers.get('Content-Type')!r}); the client "
+                        "stopped reading it.",
+                        route=route.name,
+                        status=response.status_code,
+                    )
+                chunks.append(chunk)
+                if watchdog.fired:
+                    break
+            complete = not watchdog.fired
+        except requests.RequestException:
+            if not watchdog.fired:
+                raise
+        finally:
+            watchdog.cancel()
+            # requests keeps a read body in these attributes too; a partial
+            # body stays readable for the call record.
+            response._content = b"".join(chunks)
+            response._content_consumed = True
+            if not complete:
+                response.close()
+        if watchdog.fired:
+            raise TransientError(
+                f"{route.name}: the response from {urlsplit(self.base_url).hostname} "
+                f"took longer than {self.max_response_seconds:g} s on attempt "
+                f"{attempt}; the client stopped reading it after {size} bytes.",
+                route=route.name,
+                status=response.status_code,
+            )
+        expected = _content_length(response)
+        if expected is not None and size != expected:
+            # urllib3 1.x returns a body cut short by a closed connection
+            # without an error.
+            raise MalformedResponseError(
+                f"{route.name}: the response body was cut off: {size} of "
+                f"{expected} bytes (Content-Length) arrived.",
+                route=route.name,
+                status=response.status_code,
+            )
 
     def _transport_error(
         self, route: Route, exc: Exception, attempt: int
@@ -608,6 +728,8 @@ class BaseClient:
                 route=route.name,
                 status=status,
             )
+        if 300 <= status < 400:
+            raise self._redirect_error(route, response)
         if not 200 <= status < 300:
             message, code, transaction_ids = self._parse_error(route, response)
             error_class = classify_message(message)
@@ -621,7 +743,31 @@ class BaseClient:
             )
         if route.response == "pdf":
             return self._read_pdf(route, response)
-        return self._decode(route, response)
+        payload = self._decode(route, response)
+        if _is_error_body(payload):
+            message, code, transaction_ids = self._parse_error(route, response)
+            detail = f"HTTP {status} with a FAILURE body"
+            if code:
+                detail += f", {code}"
+            raise classify_message(message)(
+                f"Tata CLiQ rejected {route.name} ({detail}): {message}",
+                route=route.name,
+                status=status,
+                error_code=code,
+                transaction_ids=transaction_ids,
+            )
+        return payload
+
+    def _redirect_error(self, route: Route, response: requests.Response):
+        location = response.headers.get("Location") or "(no Location header)"
+        return TataCliqError(
+            f"{route.name}: Tata CLiQ answered HTTP {response.status_code} with a "
+            f"redirect to {redact_url(location, self._secrets())}; the client "
+            "does not follow redirects, so the token never leaves the configured "
+            "host. Check the base URL of the channel.",
+            route=route.name,
+            status=response.status_code,
+        )
 
     def _read_pdf(self, route: Route, response: requests.Response) -> bytes:
         content = response.content
@@ -679,6 +825,13 @@ class BaseClient:
             snippet = content[:1000].decode("utf-8", errors="replace").strip()
             snippet = self.redact(snippet)[:200]
             message = f"no error message in the response body: {snippet or '(empty)'}"
+        elif len(message) > ERROR_MESSAGE_LIMIT:
+            message = (
+                self.redact(message[: ERROR_MESSAGE_LIMIT + REDACTION_MARGIN])[
+                    :ERROR_MESSAGE_LIMIT
+                ]
+                + f"... [{len(message)} characters]"
+            )
         code = codecs.clean(payload.get("errorCode"))
         return (
             self.redact(message),
@@ -723,7 +876,12 @@ class BaseClient:
         if content is None:
             return None
         text = content.decode("utf-8", errors="replace")
-        return truncate(self.redact(text), RECORD_BODY_LIMIT)
+        window = RECORD_BODY_LIMIT + REDACTION_MARGIN
+        if len(text) <= window:
+            return truncate(self.redact(text), RECORD_BODY_LIMIT)
+        # Redacting only the start keeps a large body from costing seconds.
+        head = self.redact(text[:window])[:RECORD_BODY_LIMIT]
+        return f"{head}... [truncated, {len(text)} characters in total]"
 
     def _emit(self, record: CallRecord) -> None:
         if self.on_call is None:
@@ -736,6 +894,74 @@ class BaseClient:
                 record.route,
                 self.redact(str(exc)),
             )
+
+
+def _content_length(response: requests.Response) -> int | None:
+    """Return the body size the headers announce, or ``None`` when unknown.
+
+    With a Content-Encoding the header counts encoded bytes, which the read
+    body (decoded) does not match.
+    """
+    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+        return None
+    if response.request is not None and response.request.method == "HEAD":
+        return None
+    try:
+        return int(response.headers["Content-Length"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _keep_authorization_header(request):
+    """Leave the request's own Authorization header in place (a requests auth)."""
+    return request
+
+
+class _ReadWatchdog:
+    """Shut down a response's socket after ``seconds`` unless cancelled first.
+
+    A blocked read then returns, so a body that arrives a byte at a time
+    cannot hold a call longer than its time limit.
+    """
+
+    def __init__(self, response: requests.Response, seconds: float):
+        self.fired = False
+        self._response = response
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        connection = getattr(self._response.raw, "connection", None)
+        sock = getattr(connection, "sock", None)
+        if sock is None:
+            return
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+# Fields of the marketplace's error body; a payload of only these is an error.
+ERROR_FIELDS = frozenset(
+    {"status", "errorCode", "errorMessage", "message", "transactionIds"}
+)
+
+
+def _is_error_body(payload) -> bool:
+    """Return whether a 200 payload is the marketplace's error body.
+
+    Batch routes carry ``status`` FAILURE next to their per-item results, so
+    only a payload without any other field counts.
+    """
+    if not isinstance(payload, dict) or not set(payload) <= ERROR_FIELDS:
+        return False
+    status = codecs.clean(payload.get("status"))
+    return isinstance(status, str) and status.upper() == "FAILURE"
 
 
 def _parse_route_overrides(text: str) -> dict:

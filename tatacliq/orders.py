@@ -10,6 +10,9 @@ from .models import Order, OrderDecodeFailure, OrdersPage
 
 # The marketplace's maximum page size of the order list.
 MAX_PAGE_SIZE = 500
+# More pages than this (50 million orders at the maximum page size) is a
+# broken response; following it would request pages without end.
+MAX_TOTAL_PAGES = 100_000
 
 
 class OrdersMixin:
@@ -57,12 +60,16 @@ def _total_pages(payload: dict) -> int:
     if value is None:
         return 1
     try:
-        return int(str(value))
+        total = int(str(value))
     except ValueError:
+        total = -1
+    if not 0 <= total <= MAX_TOTAL_PAGES:
         raise MalformedResponseError(
-            f"orders_list: invalid totalPages {value!r}; expected a whole number.",
+            f"orders_list: invalid totalPages {value!r}; expected a whole number "
+            f"from 0 to {MAX_TOTAL_PAGES}.",
             route="orders_list",
         )
+    return total
 
 
 def _orders_page(payload: dict, page: int, total_pages: int) -> OrdersPage:

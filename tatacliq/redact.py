@@ -9,9 +9,11 @@ and the literal secrets a caller passes are replaced wherever they occur.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from xml.sax.saxutils import escape
 
 MASK = "***"
 
@@ -42,7 +44,12 @@ MIN_LITERAL_LENGTH = 4
 
 _NAME = r"[A-Za-z_][\w.-]*"
 # "name": "value" in JSON, up to the closing quote or the end of a cut body.
-_JSON_FIELD = re.compile(rf'"(?P<name>{_NAME})"(?P<sep>\s*:\s*)"(?:[^"\\]|\\.)*("|$)')
+# The value pattern is the unrolled form of (?:[^"\\]|\\.)*, whose alternation
+# makes the regex engine keep one backtracking entry per character: a 20 MB
+# value took gigabytes of memory.
+_JSON_FIELD = re.compile(
+    rf'"(?P<name>{_NAME})"(?P<sep>\s*:\s*)"[^"\\]*(?:\\.[^"\\]*)*("|$)'
+)
 # <name>value</name> in XML, up to the next tag or the end of a cut body.
 _XML_FIELD = re.compile(rf"<(?P<name>{_NAME})(?P<attrs>[^<>]*)>(?P<value>[^<]*)")
 # name=value in query strings and form bodies.
@@ -61,6 +68,33 @@ def is_secret_name(name: str) -> bool:
     if normalized.startswith("@"):
         normalized = normalized[1:]
     return normalized in SECRET_NAMES or normalized.endswith(SECRET_SUFFIXES)
+
+
+def secret_forms(secrets: Iterable[str | None]) -> list[str]:
+    """Return the secrets with the escaped forms they take in bodies and URLs.
+
+    A server that echoes a request shows a password JSON-escaped
+    (``p\\"w``, ``\\u00e9``), XML-escaped (``&amp;``) or URL-encoded
+    (``p%40ss``, ``a+b``), where the plain text would not match.
+    """
+    forms = []
+    for secret in secrets:
+        if not secret:
+            continue
+        secret = str(secret)
+        forms.extend(
+            (
+                secret,
+                json.dumps(secret)[1:-1],
+                json.dumps(secret, ensure_ascii=False)[1:-1],
+                escape(secret, {'"': "&quot;", "'": "&apos;"}),
+                escape(secret, {'"': "&#34;", "'": "&#39;"}),
+                quote(secret, safe=""),
+                quote(secret),
+                quote_plus(secret),
+            )
+        )
+    return list(dict.fromkeys(forms))
 
 
 def _literals(secrets: Iterable[str | None]) -> list[str]:

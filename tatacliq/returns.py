@@ -22,6 +22,7 @@ from .errors import DecodingError, MalformedResponseError
 from .fulfilment import LineResult
 from .inventory import as_list
 from .models import status_name
+from .orders import MAX_TOTAL_PAGES
 
 CANCELLATION = "cancellation"
 RETURN = "return"
@@ -310,12 +311,16 @@ def _total_pages(route_name: str, payload: dict) -> int:
     if value is None:
         return 1
     try:
-        return int(str(value))
+        total = int(str(value))
     except ValueError:
+        total = -1
+    if not 0 <= total <= MAX_TOTAL_PAGES:
         raise MalformedResponseError(
-            f"{route_name}: invalid totalPages {value!r}; expected a whole number.",
+            f"{route_name}: invalid totalPages {value!r}; expected a whole number "
+            f"from 0 to {MAX_TOTAL_PAGES}.",
             route=route_name,
         )
+    return total
 
 
 def format_from_date(value: datetime | date | str | None) -> str | None:

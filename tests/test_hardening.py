@@ -4,16 +4,36 @@ Each test feeds one kind of bad input and checks that it either decodes to
 the right value or fails with a typed error that names the field and value.
 """
 
+import base64
 import copy
+import gzip
 import json
+import socket
+import threading
+import time
+import tracemalloc
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote, quote_plus
+from xml.sax.saxutils import escape
 
 import pytest
 
 import tatacliq_sandbox
-from tatacliq import codecs
-from tatacliq.errors import DecodingError, MalformedResponseError
+from tatacliq import Client, clear_token_cache, codecs
+from tatacliq.client import RECORD_BODY_LIMIT
+from tatacliq.errors import (
+    AuthenticationError,
+    DecodingError,
+    MalformedResponseError,
+    MarketplaceError,
+    StatusOrderError,
+    TataCliqError,
+    TransientError,
+)
 from tatacliq.models import Order, OrderDecodeFailure
+from tatacliq.redact import redact_text
+from tatacliq_sandbox import Sandbox
 
 SAMPLE = Path(tatacliq_sandbox.__file__).parent / "samples" / "orders-v2.json"
 TRANSACTION = "27357000012002701"
@@ -330,3 +350,527 @@ def test_xml_attributes_without_text_missing():
     assert result.lines[0].price == codecs.Decimal("10.00")
     assert result.lines[0].mrp is None
     assert result.lines[0].gift_message is None
+
+
+# Transport -----------------------------------------------------------------
+
+CREDENTIALS = {
+    "seller_id": "273570",
+    "seller_code": "TCQ273570",
+    "username": "demo.slave",
+    "password": "demo-password",
+    "api_key": "demo-key",
+    "api_secret": "demo-secret",
+}
+SCRIPTED_TOKEN = "scripted-token-0123456789"
+
+
+class ScriptedMarketplace:
+    """An HTTP server on 127.0.0.1 that answers with scripted raw responses.
+
+    The token route returns ``token_body`` unless ``token_replies`` holds
+    scripted replies; every other request takes the next of ``replies`` (a
+    function of the request handler), or an empty order list. ``requests``
+    lists (method, path, headers) of everything received.
+    """
+
+    def __init__(self):
+        self.replies = []
+        self.token_replies = []
+        self.token_body = {
+            "jwtToken": SCRIPTED_TOKEN,
+            "tokenExpiryDate": "2099-01-01 00:00:00",
+        }
+        self.requests = []
+        marketplace = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self.answer()
+
+            def do_POST(self):
+                self.answer()
+
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                marketplace.requests.append(
+                    (self.command, self.path, dict(self.headers))
+                )
+                if self.path.startswith("/security/"):
+                    if marketplace.token_replies:
+                        marketplace.token_replies.pop(0)(self)
+                    else:
+                        send(self, 200, json.dumps(marketplace.token_body).encode())
+                elif marketplace.replies:
+                    marketplace.replies.pop(0)(self)
+                else:
+                    send(self, 200, b'{"order": []}')
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def send(handler, status, body=b"", content_type="application/json", **headers):
+    """Write one complete response with a matching Content-Length."""
+    handler.send_response(status)
+    if content_type:
+        handler.send_header("Content-Type", content_type)
+    for name, value in headers.items():
+        handler.send_header(name.replace("_", "-"), value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def reply(status, body=b"", content_type="application/json", **headers):
+    return lambda handler: send(handler, status, body, content_type, **headers)
+
+
+@pytest.fixture
+def scripted():
+    marketplace = ScriptedMarketplace()
+    yield marketplace
+    marketplace.stop()
+
+
+@pytest.fixture
+def records():
+    return []
+
+
+@pytest.fixture
+def make_client(records):
+    clients = []
+
+    def make(base_url, **options):
+        settings = {
+            **CREDENTIALS,
+            "version": "V2",
+            "timeout": (2.0, 5.0),
+            "backoff": 0.01,
+            "on_call": records.append,
+            **options,
+        }
+        client = Client(base_url, **settings)
+        clients.append(client)
+        return client
+
+    clear_token_cache()
+    yield make
+    for client in clients:
+        client.close()
+    clear_token_cache()
+
+
+def first_page(client):
+    return next(client.iter_order_pages())
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_redirect_to_other_port_not_followed(scripted, make_client, status):
+    other = ScriptedMarketplace()
+    try:
+        scripted.replies.append(reply(status, Location=other.url + "/stolen"))
+        client = make_client(scripted.url)
+
+        with pytest.raises(TataCliqError) as info:
+            first_page(client)
+
+        assert other.requests == []
+    finally:
+        other.stop()
+    assert not isinstance(info.value, MarketplaceError)
+    assert info.value.status == status
+    assert other.url in info.value.message
+    assert SCRIPTED_TOKEN not in info.value.message
+
+
+def test_redirect_location_redacted(scripted, make_client):
+    scripted.replies.append(
+        reply(302, Location="http://user:hunter2pw@127.0.0.1:9/x?token=abcdef12")
+    )
+
+    with pytest.raises(TataCliqError) as info:
+        first_page(make_client(scripted.url))
+
+    assert "hunter2pw" not in info.value.message
+    assert "abcdef12" not in info.value.message
+
+
+def test_token_route_redirect_not_authentication_error(scripted, make_client):
+    scripted.token_replies.append(reply(302, Location="http://127.0.0.1:9/"))
+
+    with pytest.raises(TataCliqError) as info:
+        make_client(scripted.url).get_token()
+
+    assert not isinstance(info.value, AuthenticationError)
+    assert "redirect" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"status": "FAILURE", "errorCode": "TC-500", "errorMessage": "Internal"}',
+        b'{"status": "failure", "errorMessage": "Order Not in PICKCONG status"}',
+    ],
+)
+def test_error_body_with_200_raises(scripted, make_client, body):
+    scripted.replies.append(reply(200, body))
+
+    with pytest.raises(MarketplaceError) as info:
+        first_page(make_client(scripted.url))
+
+    assert info.value.status == 200
+    assert json.loads(body)["errorMessage"] in info.value.message
+
+
+def test_xml_error_body_with_200_raises(scripted, make_client):
+    body = (
+        b"<error><status>FAILURE</status><errorCode>TC-409</errorCode>"
+        b"<errorMessage>Order Not in PICKCONG status</errorMessage>"
+        b"<transactionIds>27357000012002701</transactionIds></error>"
+    )
+    scripted.replies.append(reply(200, body, "application/xml"))
+
+    with pytest.raises(StatusOrderError) as info:
+        first_page(make_client(scripted.url, version="V1"))
+
+    assert info.value.error_code == "TC-409"
+    assert info.value.transaction_ids == ("27357000012002701",)
+
+
+def test_batch_failure_with_items_still_returns_items(scripted, make_client):
+    body = {
+        "status": "FAILURE",
+        "item": [
+            {
+                "transactionId": TRANSACTION,
+                "status": "FAILURE",
+                "errorMessage": "Order Not in PICKCONG status",
+            }
+        ],
+    }
+    scripted.replies.append(reply(200, json.dumps(body).encode()))
+
+    (result,) = make_client(scripted.url).pick_confirm([TRANSACTION])
+
+    assert result.ok is False
+    assert isinstance(result.error, StatusOrderError)
+
+
+@pytest.mark.parametrize(
+    "respond",
+    [
+        reply(200, b""),
+        reply(204, b"", None),
+        reply(200, b"null"),
+        reply(200, b'{"order": []}', "text/html"),
+    ],
+    ids=["empty-200", "204", "null", "html-type"],
+)
+def test_bodies_without_payload_malformed(scripted, make_client, respond):
+    scripted.replies.append(respond)
+
+    with pytest.raises(MalformedResponseError):
+        first_page(make_client(scripted.url))
+
+
+def test_json_with_plain_text_type_decodes(scripted, make_client):
+    scripted.replies.append(
+        reply(200, b'{"order": [], "totalPages": "1"}', "text/plain")
+    )
+
+    page = first_page(make_client(scripted.url))
+
+    assert page.orders == []
+    assert page.total_pages == 1
+
+
+@pytest.mark.parametrize("value", ["-1", "x", "1000000000", "2.5"])
+def test_invalid_total_pages_malformed(scripted, make_client, value):
+    body = json.dumps({"order": [], "totalPages": value}).encode()
+    scripted.replies.append(reply(200, body))
+
+    with pytest.raises(MalformedResponseError, match="totalPages"):
+        first_page(make_client(scripted.url))
+
+
+def test_huge_body_capped(scripted, make_client, records):
+    client = make_client(scripted.url)
+    client.max_response_bytes = 1024 * 1024
+    body = b'{"order": [], "pad": "' + b"x" * (8 * 1024 * 1024) + b'"}'
+    scripted.replies.append(reply(200, body))
+
+    with pytest.raises(MalformedResponseError, match="larger than 1048576 bytes"):
+        first_page(client)
+
+    assert len(records[-1].response_body) < RECORD_BODY_LIMIT + 100
+
+
+def test_gzip_bomb_capped(scripted, make_client):
+    client = make_client(scripted.url)
+    client.max_response_bytes = 1024 * 1024
+    bomb = gzip.compress(b'{"order": [], "pad": "' + b" " * (32 * 1024 * 1024) + b'"}')
+    scripted.replies.append(reply(200, bomb, Content_Encoding="gzip"))
+
+    with pytest.raises(MalformedResponseError, match="larger than"):
+        first_page(client)
+
+
+def test_gzip_body_decoded(scripted, make_client):
+    body = gzip.compress(b'{"order": [], "totalPages": "1"}')
+    scripted.replies.append(reply(200, body, Content_Encoding="gzip"))
+
+    assert first_page(make_client(scripted.url)).total_pages == 1
+
+
+def test_corrupt_gzip_malformed(scripted, make_client):
+    scripted.replies.append(reply(200, b"not gzip at all", Content_Encoding="gzip"))
+
+    with pytest.raises(MalformedResponseError, match="Content-Encoding"):
+        first_page(make_client(scripted.url))
+
+
+def test_body_shorter_than_content_length(scripted, make_client):
+    def cut(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", "100")
+        handler.end_headers()
+        handler.wfile.write(b'{"order": []}')
+        handler.wfile.flush()
+        handler.close_connection = True
+        handler.connection.shutdown(socket.SHUT_RDWR)
+
+    scripted.replies.append(cut)
+
+    with pytest.raises(MalformedResponseError, match="13 of 100 bytes"):
+        first_page(make_client(scripted.url))
+
+
+def drip(handler):
+    """Send a valid body one byte every 0.2 s, each well within the read timeout."""
+    body = b'{"order": []}' + b" " * 200
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    try:
+        for byte in body:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(0.2)
+    except OSError:
+        pass  # the client gave up
+
+
+def test_slow_body_bounded(scripted, make_client, records):
+    client = make_client(scripted.url, max_retries=1)
+    client.max_response_seconds = 1.0
+    scripted.replies.extend([drip, drip])
+
+    started = time.monotonic()
+    with pytest.raises(TransientError, match="took longer than 1 s"):
+        first_page(client)
+
+    assert time.monotonic() - started < 5
+    assert [record.attempt for record in records if record.route != "token"] == [1, 2]
+
+
+def test_retry_after_storm_bounded(scripted, make_client):
+    client = make_client(scripted.url, max_retries=3)
+    client.max_retry_after = 0.1
+    scripted.replies.extend(
+        [
+            reply(429, b"{}", Retry_After="3600"),
+            reply(429, b"{}", Retry_After="Wed, 21 Oct 2099 07:28:00 GMT"),
+            reply(429, b"{}", Retry_After="soon"),
+            reply(429, b"{}", Retry_After="-5"),
+        ]
+    )
+
+    started = time.monotonic()
+    with pytest.raises(TransientError, match="429"):
+        first_page(client)
+
+    assert time.monotonic() - started < 3
+    assert len([r for r in scripted.requests if "SALES_ORDER" in r[1]]) == 4
+
+
+@pytest.mark.parametrize(
+    "token", ["abc\r\nX-Injected: 1", "abc def", "abc\u00e9", "abc\tdef"]
+)
+def test_unsendable_token_not_cached(scripted, make_client, token):
+    scripted.token_replies.append(
+        reply(
+            200,
+            json.dumps(
+                {"jwtToken": token, "tokenExpiryDate": "2099-01-01 00:00:00"}
+            ).encode(),
+        )
+    )
+    client = make_client(scripted.url)
+
+    with pytest.raises(MalformedResponseError, match="Authorization header"):
+        client.get_token()
+
+    assert client.get_token() == SCRIPTED_TOKEN
+    assert first_page(client).orders == []
+
+
+@pytest.mark.parametrize(
+    "expiry", ["0001-01-01 00:00:00", "tomorrow", 4102444800, "2026-02-30 10:00:00"]
+)
+def test_unreadable_token_expiry_falls_back(scripted, make_client, expiry):
+    scripted.token_body = {"jwtToken": SCRIPTED_TOKEN, "tokenExpiryDate": expiry}
+
+    assert make_client(scripted.url).get_token() == SCRIPTED_TOKEN
+
+
+def test_token_response_without_jwt(scripted, make_client):
+    scripted.token_body = {"token": "elsewhere", "tokenExpiryDate": "2099-01-01"}
+
+    with pytest.raises(MalformedResponseError, match="no jwtToken"):
+        make_client(scripted.url).get_token()
+
+
+# Secrets -------------------------------------------------------------------
+
+ODD_PASSWORD = 'p@ss"w\\rd+x&y=z \u00e9.*?(a|b)[0-9]'
+
+
+def test_base_url_with_credentials_rejected():
+    with pytest.raises(ValueError, match="user name or password") as info:
+        Client("http://admin:hunter2pw@127.0.0.1:9", **CREDENTIALS)
+
+    assert "hunter2pw" not in str(info.value)
+
+
+@pytest.fixture
+def netrc_for_loopback(tmp_path, monkeypatch):
+    """Point requests at a netrc file with credentials for 127.0.0.1."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login netrc-user password netrc-password\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+
+
+def test_netrc_does_not_replace_credentials(netrc_for_loopback, make_client):
+    with Sandbox.demo() as box:
+        page = first_page(make_client(box.url))
+
+    assert page.total_pages >= 1
+
+
+def test_netrc_headers_not_sent(netrc_for_loopback, scripted, make_client):
+    first_page(make_client(scripted.url))
+
+    (token_request, list_request) = scripted.requests
+    basic = base64.b64encode(b"demo-key:demo-secret").decode()
+    assert token_request[2]["Authorization"] == f"Basic {basic}"
+    assert list_request[2]["Authorization"] == f"Bearer {SCRIPTED_TOKEN}"
+
+
+def echo_bodies(secret):
+    """Return (content type, error body) echoing ``secret`` as servers escape it."""
+    message = f"bad {secret}"
+    return [
+        ("application/json", json.dumps({"errorMessage": message}).encode()),
+        (
+            "application/json",
+            json.dumps({"errorMessage": message}, ensure_ascii=False).encode(),
+        ),
+        (
+            "application/json",
+            json.dumps({"errorMessage": f"bad pwd={quote_plus(secret)}"}).encode(),
+        ),
+        (
+            "application/json",
+            json.dumps({"errorMessage": f"bad {quote(secret, safe='')}"}).encode(),
+        ),
+        (
+            "application/xml",
+            b"<error><errorMessage>bad "
+            + escape(secret, {'"': "&quot;"}).encode()
+            + b"</errorMessage></error>",
+        ),
+        ("text/plain", f"bad secret {secret}".encode()),
+    ]
+
+
+@pytest.mark.parametrize("which", ["password", "api_secret", "api_key"])
+def test_echoed_secret_forms_redacted(scripted, make_client, records, which):
+    secret = ODD_PASSWORD + which
+    client = make_client(scripted.url, **{which: secret})
+    bodies = echo_bodies(secret)
+    scripted.replies.extend(reply(400, body, kind) for kind, body in bodies)
+    messages = []
+    for _body in bodies:
+        with pytest.raises(MarketplaceError) as info:
+            first_page(client)
+        messages.append(info.value.message)
+
+    stored = [repr(client), *messages]
+    for record in records:
+        stored.extend((record.url, record.request_body, record.response_body))
+        stored.append(record.error)
+    text = "\n".join(value for value in stored if value)
+    for form in (
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        quote_plus(secret),
+        quote(secret, safe=""),
+        escape(secret, {'"': "&quot;"}),
+    ):
+        assert form not in text
+    assert text.count("***") >= len(bodies)
+
+
+def test_redaction_memory_bounded():
+    body = '{"note": "' + "x" * (2 * 1024 * 1024) + '", "password": "s3cret-pw"}'
+
+    tracemalloc.start()
+    try:
+        redacted = redact_text(body)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert "s3cret-pw" not in redacted
+    # A regex with an alternation inside a repeat took about 230 bytes per
+    # character of the value.
+    assert peak < 50 * 1024 * 1024
+
+
+def test_record_of_large_body_redacted_at_cut(scripted, make_client, records):
+    secret = "long-secret-" + "k" * 40
+    client = make_client(scripted.url, password=secret)
+    padding = "x" * (RECORD_BODY_LIMIT - 20)
+    body = json.dumps({"errorMessage": padding + secret + "y" * 100000})
+    scripted.replies.append(reply(400, body.encode()))
+
+    with pytest.raises(MarketplaceError) as info:
+        first_page(client)
+
+    response_body = records[-1].response_body
+    assert secret not in response_body
+    assert secret[:10] not in response_body
+    assert response_body.endswith(f"[truncated, {len(body)} characters in total]")
+    assert secret not in info.value.message
+    assert len(info.value.message) < 1200
