@@ -171,8 +171,12 @@ class TataCliqChannel(models.Model):
         help="Public key of the SFTP server (known_hosts line); connections to a "
         "server with another key are refused.",
     )
-    sftp_upload_dir = fields.Char(string="SFTP upload folder", default="upload")
-    sftp_result_dir = fields.Char(string="SFTP result folder", default="result")
+    sftp_upload_dir = fields.Char(
+        string="SFTP upload folder", default="/inventory/upload/"
+    )
+    sftp_result_dir = fields.Char(
+        string="SFTP result folder", default="/inventory/result/"
+    )
 
     # Advanced.
     route_overrides = fields.Text(
