@@ -8,6 +8,7 @@ fails that item only and the rest of the batch is applied.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,10 @@ FAILURE = "FAILURE"
 ITEM_FIELDS = ("SKU", "SlaveID", "Inventory", "SafetyStock")
 PUSH_ROOT = "InventoryUpdate"
 DEFAULT_BATCH_SIZE = 500
+# Stock counts of a report: ASCII digits only, at most the largest value of
+# an Odoo Integer field (a PostgreSQL integer column).
+COUNT_PATTERN = re.compile(r"[0-9]+")
+MAX_COUNT = 2**31 - 1
 
 
 def _whole_number(value, name: str) -> int:
@@ -258,36 +263,69 @@ def decode_record(entry: Mapping, slave_id: str | None = None) -> InventoryRecor
 
     Raises ``DecodingError`` naming the field and value that cannot be read.
     """
-    from .codecs import parse_datetime, parse_flag
+    from .codecs import clean, parse_datetime, parse_flag, parse_text
 
-    sku = (entry.get("SKU") or "").strip()
+    sku = parse_text(entry.get("SKU"), "Item.SKU")
     if not sku:
-        raise DecodingError(f"Inventory report item without SKU: {dict(entry)!r}.")
-    numbers = {}
-    for name in ("Inventory", "SafetyStock", "Sold", "Available"):
-        raw = entry.get(name)
-        if raw in (None, "", "null", "NA"):
-            numbers[name] = 0
-            continue
-        try:
-            numbers[name] = int(str(raw).strip())
-        except ValueError:
-            raise DecodingError(
-                f"Inventory report field {name} of SKU {sku} is not a whole "
-                f"number: {raw!r}."
-            )
-    delisted = entry.get("Delisted")
-    last_updated = entry.get("LastUpdated")
+        raise DecodingError(
+            f"Inventory report item without SKU: {_shorten(dict(entry))}.",
+            field="Item.SKU",
+            value=None,
+        )
+    context = f"Item[{sku}]"
+    numbers = {
+        name: _report_count(clean(entry.get(name)), f"{context}.{name}")
+        for name in ("Inventory", "SafetyStock", "Sold", "Available")
+    }
     return InventoryRecord(
         sku=sku,
-        slave_id=(entry.get("SlaveID") or slave_id or "").strip(),
+        slave_id=parse_text(entry.get("SlaveID"), f"{context}.SlaveID")
+        or (slave_id or "").strip(),
         inventory=numbers["Inventory"],
         safety_stock=numbers["SafetyStock"],
         sold=numbers["Sold"],
         available=numbers["Available"],
-        delisted=bool(parse_flag(delisted)) if delisted not in (None, "") else False,
-        last_updated=parse_datetime(last_updated) if last_updated else None,
+        delisted=bool(parse_flag(entry.get("Delisted"), f"{context}.Delisted")),
+        last_updated=parse_datetime(entry.get("LastUpdated"), f"{context}.LastUpdated"),
     )
+
+
+def _report_count(value, field: str) -> int:
+    """Return a stock count of a report; a missing count is 0."""
+    if value is None:
+        return 0
+    text = str(value).strip() if isinstance(value, (str, int)) else None
+    if isinstance(value, bool) or text is None or not COUNT_PATTERN.fullmatch(text):
+        raise DecodingError(
+            f"Invalid count in inventory report field {field}: {_shorten(value)}; "
+            "expected a whole number of 0 or more.",
+            field=field,
+            value=value,
+        )
+    number = int(text)
+    if number > MAX_COUNT:
+        raise DecodingError(
+            f"Invalid count in inventory report field {field}: {number} is more "
+            f"than {MAX_COUNT}.",
+            field=field,
+            value=value,
+        )
+    return number
+
+
+def _shorten(value, limit: int = 200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _item_text(entry: Mapping, name: str) -> str:
+    """Return a field of a result item as stripped text, empty when missing."""
+    value = entry.get(name)
+    if isinstance(value, Mapping):
+        value = value.get("#text")
+    if value is None or isinstance(value, (list, Mapping)):
+        return ""
+    return str(value).strip()
 
 
 class InventoryMixin:
@@ -418,22 +456,22 @@ def _match_results(batch, payload, number) -> list[InventoryItemResult]:
     # Tolerate a body with only an overall status: the observed material does
     # not show the response, and a marketplace may omit per-item results.
     if "Item" not in payload:
-        if str(payload.get("status", "")).upper() == SUCCESS:
+        if _item_text(payload, "status").upper() == SUCCESS:
             return [
                 InventoryItemResult(
                     item.sku, item.slave_id, SUCCESS, batch=number, item=item
                 )
                 for item in batch
             ]
-        error = failure_error(payload.get("errorMessage"), route="inventory_update")
+        error = failure_error(
+            _item_text(payload, "errorMessage") or None, route="inventory_update"
+        )
         return _batch_failed(batch, number, error)
 
     by_key = {}
     for entry in as_list(payload.get("Item")):
         if isinstance(entry, Mapping):
-            sku = (entry.get("SKU") or "").strip()
-            slave_id = (entry.get("SlaveID") or "").strip()
-            by_key[(sku, slave_id)] = entry
+            by_key[(_item_text(entry, "SKU"), _item_text(entry, "SlaveID"))] = entry
 
     results = []
     for item in batch:
@@ -450,7 +488,7 @@ def _match_results(batch, payload, number) -> list[InventoryItemResult]:
                 )
             )
             continue
-        status = str(entry.get("status") or "").strip().upper()
+        status = _item_text(entry, "status").upper()
         if status == SUCCESS:
             results.append(
                 InventoryItemResult(
@@ -458,7 +496,7 @@ def _match_results(batch, payload, number) -> list[InventoryItemResult]:
                 )
             )
             continue
-        message = entry.get("errorMessage") or None
+        message = _item_text(entry, "errorMessage") or None
         error = failure_error(message, route="inventory_update")
         results.append(
             InventoryItemResult(

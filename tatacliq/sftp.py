@@ -68,6 +68,11 @@ REPORT_FIELDS = (
     "LastUpdated",
 )
 REJECTED = "REJECTED"
+# Largest result or report file read, in bytes. An upload holds at most
+# 100,000 lines, so its result file stays near 10 MB.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+# Longest text of a server error quoted in a message.
+MAX_DETAIL_LENGTH = 300
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 # Seconds between two looks for a result file while waiting for it.
 POLL_INTERVAL = 0.5
@@ -204,6 +209,37 @@ def load_private_key(pem_text: str, passphrase: str | None = None) -> paramiko.P
     )
 
 
+def _detail(exc: BaseException) -> str:
+    """Return an exception's text for a message, cut to ``MAX_DETAIL_LENGTH``.
+
+    A server that sends garbage in place of the SSH banner gets it quoted by
+    paramiko, so the text can be arbitrarily long.
+    """
+    return _shorten(exc, MAX_DETAIL_LENGTH)
+
+
+def check_name_part(value: str, name: str) -> str:
+    """Return ``value`` when it can be part of a remote file name.
+
+    Raises ``SftpError`` for a value with a path separator, ``..`` or a
+    control character, which would make the name point at another file.
+    """
+    text = str(value or "")
+    if (
+        not text
+        or "/" in text
+        or "\\" in text
+        or ".." in text
+        or any(ord(char) < 32 or ord(char) == 127 for char in text)
+    ):
+        raise SftpError(
+            f"Invalid {name} {text!r} for an SFTP file name: it must not be empty "
+            "or contain '/', '\\', '..' or control characters. Correct it on the "
+            "channel or its locations."
+        )
+    return text
+
+
 def _shorten(text, limit=60) -> str:
     text = str(text or "")
     return text if len(text) <= limit else text[:limit] + "..."
@@ -220,7 +256,7 @@ def result_name(name: str) -> str:
 
 
 def report_name(slave_id: str) -> str:
-    return f"INVREPORT_{slave_id}.csv"
+    return f"INVREPORT_{check_name_part(slave_id, 'slave id')}.csv"
 
 
 def write_inventory_csv(items: Iterable[InventoryItem]) -> bytes:
@@ -235,25 +271,68 @@ def write_inventory_csv(items: Iterable[InventoryItem]) -> bytes:
 
 
 def _read_csv(data: bytes, expected: tuple, path: str) -> list[dict]:
+    """Return the rows of a CSV file as dicts; raise ``SftpError`` for garbage.
+
+    A row with more values than the header, a NUL character or a value above
+    the csv module's field size limit names its line in the error.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SftpError(f"SFTP file {path} is not UTF-8 text: {exc}.", path=path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [name for name in expected if name not in (reader.fieldnames or ())]
+    try:
+        fieldnames = reader.fieldnames or ()
+    except csv.Error as exc:
+        raise SftpError(f"SFTP file {path} has an unreadable header: {exc}.", path=path)
+    if not fieldnames:
+        raise SftpError(
+            f"SFTP file {path} is empty; expected the header {','.join(expected)}.",
+            path=path,
+        )
+    missing = [name for name in expected if name not in fieldnames]
     if missing:
         raise SftpError(
-            f"SFTP file {path} has the header {reader.fieldnames!r}; the columns "
-            f"{', '.join(missing)} are missing.",
+            f"SFTP file {path} has the header {_shorten(fieldnames, 200)}; the "
+            f"columns {', '.join(missing)} are missing.",
+            path=path,
+        )
+    repeated = sorted({name for name in fieldnames if fieldnames.count(name) > 1})
+    if repeated:
+        raise SftpError(
+            f"SFTP file {path} lists the column(s) {', '.join(repeated)} twice in "
+            "its header.",
             path=path,
         )
     rows = []
-    for row in reader:
-        # Blank lines (a trailing newline, an editor's empty last line) carry
-        # no item.
-        if any((value or "").strip() for value in row.values()):
-            rows.append(row)
+    try:
+        for row in reader:
+            _check_row(row, reader.line_num, path)
+            # Blank lines (a trailing newline, an editor's empty last line)
+            # carry no item.
+            if any((value or "").strip() for value in row.values()):
+                rows.append(row)
+    except csv.Error as exc:
+        raise SftpError(
+            f"SFTP file {path} is not valid CSV after line {reader.line_num}: {exc}.",
+            path=path,
+        )
     return rows
+
+
+def _check_row(row: dict, line: int, path: str) -> None:
+    # DictReader puts values beyond the header under the key None.
+    extra = row.pop(None, None)
+    if extra:
+        raise SftpError(
+            f"SFTP file {path} line {line} has {len(row) + len(extra)} values; "
+            f"the header has {len(row)}: {_shorten(extra, 100)} left over.",
+            path=path,
+        )
+    if any("\0" in (value or "") for value in row.values()):
+        raise SftpError(
+            f"SFTP file {path} line {line} contains a NUL character.", path=path
+        )
 
 
 class SftpExchange:
@@ -295,7 +374,7 @@ class SftpExchange:
         self.timeout = timeout
         # The file name carries the seller id. Without one, the SFTP user name
         # is used.
-        self.seller_id = seller_id or username
+        self.seller_id = check_name_part(seller_id or username, "seller id")
         self.host_key = host_key
         self._pinned = parse_host_key(host_key) if host_key else None
         self._password = password
@@ -334,7 +413,7 @@ class SftpExchange:
         except (paramiko.SSHException, OSError) as exc:
             transport.close()
             raise SftpConnectionError(
-                f"SFTP session with {self.host}:{self.port} failed: {exc}."
+                f"SFTP session with {self.host}:{self.port} failed: {_detail(exc)}."
             )
         self._transport = transport
         self._sftp = sftp
@@ -374,10 +453,10 @@ class SftpExchange:
             if self._pinned is not None and "incompatible" in str(exc).lower():
                 raise SftpHostKeyError(
                     f"SFTP server {self.host}:{self.port} offers no host key of "
-                    f"the pinned type {self._pinned[0]} ({exc}).",
+                    f"the pinned type {self._pinned[0]} ({_detail(exc)}).",
                 )
             raise SftpConnectionError(
-                f"SSH handshake with {self.host}:{self.port} failed: {exc}."
+                f"SSH handshake with {self.host}:{self.port} failed: {_detail(exc)}."
             )
         return transport
 
@@ -504,11 +583,18 @@ class SftpExchange:
     def _read(self, path: str) -> bytes:
         try:
             with self.sftp_client().open(path, "rb") as remote:
-                return remote.read()
+                data = remote.read(MAX_FILE_BYTES + 1)
         except FileNotFoundError:
             raise
         except OSError as exc:
             raise SftpError(f"SFTP read of {path} failed: {exc}.", path=path)
+        if len(data) > MAX_FILE_BYTES:
+            raise SftpError(
+                f"SFTP file {path} is larger than {MAX_FILE_BYTES} bytes; the "
+                "connector does not read it. Ask the account manager why.",
+                path=path,
+            )
+        return data
 
     def read_result(self, name: str, wait_seconds: float = 0) -> InventoryPushResult:
         """Read the result file of an upload, waiting up to ``wait_seconds``.
@@ -545,6 +631,13 @@ class SftpExchange:
                 raise SftpError(
                     f"SFTP result file {path} line {number} has the status "
                     f"{status!r}; expected SUCCESS, FAILURE or REJECTED.",
+                    path=path,
+                )
+            missing = [name for name in ("SKU", "SlaveID") if not row[name].strip()]
+            if missing:
+                raise SftpError(
+                    f"SFTP result file {path} line {number} has no "
+                    f"{' and no '.join(missing)}.",
                     path=path,
                 )
             error = failure_error(message) if status == FAILURE else None
@@ -601,7 +694,9 @@ def fetch_host_key(host: str, port: int, timeout: float = 10.0) -> tuple[str, st
         transport.start_client(timeout=timeout)
         key = transport.get_remote_server_key()
     except (paramiko.SSHException, OSError, EOFError) as exc:
-        raise SftpConnectionError(f"SSH handshake with {host}:{port} failed: {exc}.")
+        raise SftpConnectionError(
+            f"SSH handshake with {host}:{port} failed: {_detail(exc)}."
+        )
     finally:
         transport.close()
     blob = key.asbytes()

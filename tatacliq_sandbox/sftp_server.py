@@ -422,6 +422,21 @@ class SftpServer:
         except UnicodeDecodeError as exc:
             return [("", "", REJECTED, f"File {name} is not UTF-8 text: {exc}")]
         reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            return self._apply_rows(seller, name, reader)
+        except csv.Error as exc:
+            # Without a result the file would stay in the upload folder and
+            # stop every later upload of the folder from being processed.
+            return [
+                (
+                    "",
+                    "",
+                    REJECTED,
+                    f"File {name} is not valid CSV after line {reader.line_num}: {exc}",
+                )
+            ]
+
+    def _apply_rows(self, seller, name: str, reader) -> list[tuple]:
         header = next(reader, None)
         if not header:
             return [("", "", REJECTED, f"File {name} is empty; expected a header")]

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 import tatacliq_sandbox
-from tatacliq import Client, clear_token_cache, codecs
+from tatacliq import Client, clear_token_cache, codecs, sftp
 from tatacliq.client import RECORD_BODY_LIMIT
 from tatacliq.errors import (
     AuthenticationError,
@@ -31,9 +31,23 @@ from tatacliq.errors import (
     TataCliqError,
     TransientError,
 )
+from tatacliq.inventory import InventoryItem, decode_record
 from tatacliq.models import Order, OrderDecodeFailure
 from tatacliq.redact import redact_text
+from tatacliq.sftp import (
+    SftpConnectionError,
+    SftpError,
+    SftpExchange,
+    SftpFileRejectedError,
+    fetch_host_key,
+    result_name,
+)
 from tatacliq_sandbox import Sandbox
+from tatacliq_sandbox.sftp_server import (
+    DEMO_SFTP_PASSWORD,
+    DEMO_SFTP_USER,
+    generate_host_key,
+)
 
 SAMPLE = Path(tatacliq_sandbox.__file__).parent / "samples" / "orders-v2.json"
 TRANSACTION = "27357000012002701"
@@ -874,3 +888,239 @@ def test_record_of_large_body_redacted_at_cut(scripted, make_client, records):
     assert response_body.endswith(f"[truncated, {len(body)} characters in total]")
     assert secret not in info.value.message
     assert len(info.value.message) < 1200
+
+
+# Inventory results -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "entry,field",
+    [
+        ({"SKU": "A", "Inventory": "-5"}, "Item[A].Inventory"),
+        ({"SKU": "A", "Sold": "1_000"}, "Item[A].Sold"),
+        ({"SKU": "A", "Available": "\u0663"}, "Item[A].Available"),
+        ({"SKU": "A", "Inventory": str(2**31)}, "Item[A].Inventory"),
+        ({"SKU": "A", "SafetyStock": True}, "Item[A].SafetyStock"),
+        ({"SKU": ["A"]}, "Item.SKU"),
+        ({"SKU": "A", "SlaveID": {"x": "1"}}, "Item[A].SlaveID"),
+    ],
+)
+def test_report_item_invalid_values(entry, field):
+    with pytest.raises(DecodingError) as info:
+        decode_record(entry, "273570-WH01")
+
+    assert info.value.field == field
+
+
+def test_report_item_numbers_sent_as_numbers():
+    record = decode_record(
+        {"SKU": 12345, "SlaveID": {"@kind": "store", "#text": "273570-ST01"}, "Sold": 2}
+    )
+
+    assert record.sku == "12345"
+    assert record.slave_id == "273570-ST01"
+    assert record.sold == 2
+
+
+def test_push_results_with_odd_values(scripted, make_client):
+    body = {
+        "status": "PARTIAL",
+        "Item": [
+            {"SKU": 12345, "SlaveID": "273570-WH01", "status": "SUCCESS"},
+            {
+                "SKU": "B",
+                "SlaveID": "273570-WH01",
+                "status": "FAILURE",
+                "errorMessage": {"code": "X"},
+            },
+        ],
+    }
+    scripted.replies.append(reply(200, json.dumps(body).encode()))
+    items = [
+        InventoryItem("12345", "273570-WH01", 3),
+        InventoryItem("B", "273570-WH01", 1),
+    ]
+
+    push = make_client(scripted.url).push_inventory(items)
+
+    assert [result.status for result in push.results] == ["SUCCESS", "FAILURE"]
+    assert isinstance(push.results[1].error, MarketplaceError)
+
+
+# SFTP ----------------------------------------------------------------------
+
+RESULT_HEADER = b"SKU,SlaveID,Status,ErrorMessage\r\n"
+
+
+@pytest.fixture(scope="module")
+def sftp_sandbox():
+    with Sandbox.demo(port=0, sftp_port=0) as box:
+        box.sftp.scan_interval = 0.2
+        yield box
+
+
+@pytest.fixture
+def exchange(sftp_sandbox):
+    sftp_sandbox.reset()
+    exchange = SftpExchange(
+        "127.0.0.1",
+        sftp_sandbox.sftp.port,
+        DEMO_SFTP_USER,
+        password=DEMO_SFTP_PASSWORD,
+        host_key=sftp_sandbox.sftp.host_key_line,
+        timeout=5.0,
+        seller_id="273570",
+    )
+    yield exchange
+    exchange.close()
+
+
+def put_result(sandbox, upload_name, content: bytes) -> None:
+    """Write a result file into the seller's result folder of the sandbox."""
+    folder = sandbox.sftp.home("273570") / "inventory" / "result"
+    (folder / result_name(upload_name)).write_bytes(content)
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (RESULT_HEADER + b",,,,left,over\r\n", "left over"),
+        (RESULT_HEADER + b"A,273570-WH01,SUCCESS,,extra\r\n", "5 values"),
+        (RESULT_HEADER + b"A\x00,273570-WH01,SUCCESS,\r\n", "NUL"),
+        (RESULT_HEADER + b"A" * 200_000 + b",W,SUCCESS,\r\n", "not valid CSV"),
+        (b"SKU,SKU,SlaveID,Status,ErrorMessage\r\nA,B,W,SUCCESS,\r\n", "twice"),
+        (RESULT_HEADER + b",273570-WH01,SUCCESS,\r\n", "no SKU"),
+        (RESULT_HEADER + b"A,,FAILURE,Unknown\r\n", "no SlaveID"),
+        (b"", "is empty"),
+    ],
+    ids=[
+        "extra-values-only",
+        "extra-values",
+        "nul",
+        "huge-field",
+        "repeated-column",
+        "no-sku",
+        "no-slave-id",
+        "empty",
+    ],
+)
+def test_result_file_garbage(sftp_sandbox, exchange, content, message):
+    put_result(sftp_sandbox, "INV_273570_X_0001.csv", content)
+
+    with pytest.raises(SftpError, match=message) as info:
+        exchange.read_result("INV_273570_X_0001.csv")
+
+    assert info.value.path.endswith("INV_273570_X_0001.result.csv")
+
+
+def test_result_file_size_capped(sftp_sandbox, exchange, monkeypatch):
+    monkeypatch.setattr(sftp, "MAX_FILE_BYTES", 1024)
+    rows = b"A,273570-WH01,SUCCESS,\r\n" * 100
+    put_result(sftp_sandbox, "INV_273570_X_0002.csv", RESULT_HEADER + rows)
+
+    with pytest.raises(SftpError, match="larger than 1024 bytes"):
+        exchange.read_result("INV_273570_X_0002.csv")
+
+
+@pytest.mark.parametrize(
+    "slave_id", ["/../../result/x", "a/b", "..", "a\\b", "x\ny", ""]
+)
+def test_report_slave_id_cannot_leave_folder(sftp_sandbox, exchange, slave_id):
+    # A report-shaped file elsewhere, which the traversal would reach.
+    folder = sftp_sandbox.sftp.home("273570") / "inventory" / "result"
+    (folder / "x.csv").write_bytes(b"SKU,SlaveID,Inventory\r\nA,W,1\r\n")
+
+    with pytest.raises(SftpError, match="Invalid slave id"):
+        exchange.read_report(slave_id)
+
+
+@pytest.mark.parametrize("seller_id", ["../273571", "a/b"])
+def test_seller_id_cannot_leave_folder(sftp_sandbox, seller_id):
+    with pytest.raises(SftpError, match="Invalid seller id"):
+        SftpExchange(
+            "127.0.0.1",
+            sftp_sandbox.sftp.port,
+            DEMO_SFTP_USER,
+            password=DEMO_SFTP_PASSWORD,
+            seller_id=seller_id,
+        )
+
+
+def test_unreadable_upload_does_not_block_later_ones(sftp_sandbox, exchange):
+    bad = exchange.upload_inventory(
+        [{"sku": "A" * 200_000, "slave_id": "273570-WH01", "inventory": 1}]
+    )
+    good = exchange.upload_inventory(
+        [{"sku": "KURTA-BLU-M", "slave_id": "273570-WH01", "inventory": 4}]
+    )
+
+    with pytest.raises(SftpFileRejectedError, match="not valid CSV"):
+        exchange.read_result(bad, wait_seconds=5)
+    result = exchange.read_result(good, wait_seconds=5)
+
+    assert [item.status for item in result.results] == ["SUCCESS"]
+
+
+def serve_tcp(behaviour):
+    """Start a TCP server on 127.0.0.1 that runs ``behaviour(connection)``."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def accept():
+        while True:
+            try:
+                connection, _address = server.accept()
+            except OSError:
+                return
+            with connection:
+                behaviour(connection)
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server
+
+
+def random_host_key_line() -> str:
+    key = generate_host_key()
+    return f"{key.get_name()} {key.get_base64()}"
+
+
+def long_banner(connection):
+    # paramiko quotes the last of the first 100 lines that are no SSH banner.
+    connection.settimeout(5)
+    try:
+        for _line in range(120):
+            connection.sendall(b"x" * 5000 + b"\r\n")
+        while connection.recv(1024):
+            pass  # read the client's banner until it hangs up
+    except OSError:
+        pass
+
+
+def close_at_once(connection):
+    pass
+
+
+@pytest.mark.parametrize(
+    "behaviour", [long_banner, close_at_once], ids=["long-banner", "close"]
+)
+def test_broken_sftp_server_short_error(behaviour):
+    server = serve_tcp(behaviour)
+    port = server.getsockname()[1]
+    try:
+        exchange = SftpExchange(
+            "127.0.0.1",
+            port,
+            "someone",
+            password="sftp-password",
+            host_key=random_host_key_line(),
+            timeout=3.0,
+        )
+        with pytest.raises(SftpConnectionError) as info:
+            exchange.connect()
+        with pytest.raises(SftpConnectionError) as fetched:
+            fetch_host_key("127.0.0.1", port, timeout=3.0)
+    finally:
+        server.close()
+
+    assert len(info.value.message) < 500
+    assert len(fetched.value.message) < 500
+    assert "sftp-password" not in info.value.message
