@@ -204,8 +204,24 @@ class BaseClient:
             )
         if isinstance(timeout, (int, float)):
             timeout = (float(timeout), float(timeout))
+        if (
+            not isinstance(timeout, (tuple, list))
+            or len(timeout) != 2
+            or not all(
+                isinstance(seconds, (int, float)) and 0 < seconds < float("inf")
+                for seconds in timeout
+            )
+        ):
+            raise ValueError(
+                f"Invalid timeout {timeout!r}; use seconds above 0, one number or "
+                "(connect, read)."
+            )
         if int(max_retries) < 0:
             raise ValueError(f"Invalid max_retries {max_retries}; use 0 or more.")
+        if not 0 <= float(backoff) <= MAX_BACKOFF:
+            raise ValueError(
+                f"Invalid backoff {backoff}; use 0 to {MAX_BACKOFF:g} seconds."
+            )
         if isinstance(route_overrides, str):
             route_overrides = _parse_route_overrides(route_overrides)
 

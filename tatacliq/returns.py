@@ -17,7 +17,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from .codecs import clean, format_datetime, parse_datetime, register_list_elements
+from .codecs import (
+    clean,
+    format_datetime,
+    parse_datetime,
+    parse_text,
+    register_list_elements,
+)
 from .errors import DecodingError, MalformedResponseError
 from .fulfilment import LineResult
 from .inventory import as_list
@@ -195,16 +201,7 @@ class SellerCancelResult(LineResult):
 
 
 def _text(raw: dict, key: str, context: str) -> str | None:
-    value = clean(raw.get(key))
-    if value is None:
-        return None
-    if isinstance(value, (dict, list)):
-        raise DecodingError(
-            f"Invalid value in {context}.{key}: expected text, got {value!r}.",
-            field=f"{context}.{key}",
-            value=value,
-        )
-    return str(value)
+    return parse_text(raw.get(key), f"{context}.{key}")
 
 
 def _required(raw: dict, key: str, context: str) -> str:

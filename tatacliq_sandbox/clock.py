@@ -93,4 +93,8 @@ def parse_india_time(value: str | None) -> datetime | None:
         raise ValueError(
             f"Invalid date {value!r}; use YYYY-MM-DD HH:MM:SS (India time) or ISO 8601."
         )
-    return as_utc(parsed)
+    try:
+        return as_utc(parsed)
+    except OverflowError:
+        # 0001-01-01 in India time is before the first datetime in UTC.
+        raise ValueError(f"Invalid date {value!r}; it is out of range in UTC.")

@@ -573,7 +573,24 @@ def _make_handler(sandbox: Sandbox):
             self._answer()
 
         def _answer(self):
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0:
+                self._write(
+                    _error_response(
+                        ApiError(
+                            "Invalid Content-Length "
+                            f"{self.headers.get('Content-Length')!r}; send the "
+                            "body size in bytes.",
+                            400,
+                        ),
+                        "V2",
+                    )
+                )
+                self.close_connection = True
+                return
             if length > MAX_BODY_BYTES:
                 self._write(
                     _error_response(

@@ -34,6 +34,7 @@ from tatacliq.errors import (
 from tatacliq.inventory import InventoryItem, decode_record
 from tatacliq.models import Order, OrderDecodeFailure
 from tatacliq.redact import redact_text
+from tatacliq.returns import decode_cancellation
 from tatacliq.sftp import (
     SftpConnectionError,
     SftpError,
@@ -1124,3 +1125,79 @@ def test_broken_sftp_server_short_error(behaviour):
     assert len(info.value.message) < 500
     assert len(fetched.value.message) < 500
     assert "sftp-password" not in info.value.message
+
+
+# Through the sandbox -------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["V1", "V2"])
+def test_bad_order_from_sandbox_fails_alone(order, make_client, version):
+    bad = copy.deepcopy(order)
+    bad["orderLine"][0]["price"] = "-5.00"
+    good = copy.deepcopy(json.loads(SAMPLE.read_text())["order"][1])
+    good["addressInfo"][0]["firstName"] = "\u0906\u0936\u093e \U0001f600"
+
+    with Sandbox.demo() as box:
+        box.seed("273570", {"order": [bad, good]})
+        (page,) = list(make_client(box.url, version=version).iter_order_pages())
+
+    assert [result.order_no for result in page.orders] == [good["orderNo"]]
+    assert page.orders[0].delivery_address.name.startswith(
+        "\u0906\u0936\u093e \U0001f600"
+    )
+    (failure,) = page.failures
+    assert failure.order_no == bad["orderNo"]
+    assert failure.error.field == f"orderLine[{TRANSACTION}].price"
+
+
+def read_until_closed(sock) -> bytes:
+    answer = b""
+    while chunk := sock.recv(4096):
+        answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize("value", [b"abc", b"-5"])
+def test_sandbox_invalid_content_length(value):
+    request = (
+        b"POST /security/createJWTToken HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Length: " + value + b"\r\n\r\n{}"
+    )
+    with Sandbox.demo() as box:
+        sock = socket.create_connection(("127.0.0.1", box.port), timeout=5)
+        with sock:
+            sock.sendall(request)
+            answer = read_until_closed(sock)
+
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"Invalid Content-Length" in answer
+
+
+@pytest.mark.parametrize("route", ["cancellations", "returns"])
+def test_sandbox_from_date_out_of_range(sandbox_api, route):
+    response = sandbox_api.call(route, query={"fromDate": "0001-01-01 00:00:00"})
+
+    assert response.status_code == 400
+    assert "fromDate" in response.json()["errorMessage"]
+
+
+def test_feed_record_with_flag_as_id_fails():
+    with pytest.raises(DecodingError) as info:
+        decode_cancellation({"transactionId": True, "omsStatusCode": "ORDCANCL"})
+
+    assert info.value.field == "cancellation.transactionId"
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": (5.0, -1.0)}, "timeout"),
+        ({"timeout": None}, "timeout"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"backoff": -1}, "backoff"),
+    ],
+)
+def test_invalid_client_settings(options, message):
+    with pytest.raises(ValueError, match=message):
+        Client("http://127.0.0.1:9", **{**CREDENTIALS, **options})
