@@ -152,6 +152,9 @@ class BaseClient:
     # Longest time one attempt may take to receive its response, in seconds.
     # The read timeout bounds each wait for data, so a server that sends a
     # byte now and then would otherwise hold the call without end.
+    # NOTE: the limit is enforced once the status line and headers are in;
+    # headers sent a byte at a time are bounded only by the read timeout per
+    # byte, because requests exposes no socket before it returns a response.
     max_response_seconds = 120.0
 
     def __init__(

@@ -99,6 +99,11 @@ MAX_TEXT_LENGTH = 4000
 # (a transaction id sent as a float) has already lost digits.
 MAX_EXACT_FLOAT = 2**53
 
+# Deepest nesting of objects and lists accepted in a payload. An order is
+# about five levels deep; the limit keeps recursive code far from Python's
+# recursion limit.
+MAX_NESTING = 100
+
 SNIPPET_LENGTH = 200
 SNIPPET_REDACTION_WINDOW = SNIPPET_LENGTH + 4096
 
@@ -170,10 +175,18 @@ def encode(payload: dict, version: str, root: str | None = None) -> bytes:
 # Decoding ------------------------------------------------------------------
 
 
-def _force_lists(node, list_elements, parent=None):
-    """Wrap single list elements in lists and drop empty list items."""
+def _force_lists(node, list_elements, parent=None, depth=0):
+    """Wrap single list elements in lists and drop empty list items.
+
+    Raises ``MalformedResponseError`` for nesting deeper than ``MAX_NESTING``.
+    """
+    if depth > MAX_NESTING:
+        raise MalformedResponseError(
+            f"The response body is nested deeper than {MAX_NESTING} levels; "
+            "no marketplace payload is."
+        )
     if isinstance(node, list):
-        return [_force_lists(item, list_elements, parent) for item in node]
+        return [_force_lists(item, list_elements, parent, depth + 1) for item in node]
     if not isinstance(node, dict):
         return node
     result = {}
@@ -184,7 +197,17 @@ def _force_lists(node, list_elements, parent=None):
             elif not isinstance(value, list):
                 value = [value]
             value = [item for item in value if item is not None]
-        result[key] = _force_lists(value, list_elements, key)
+        result[key] = _force_lists(value, list_elements, key, depth + 1)
+    return result
+
+
+def _unique_keys(pairs: list) -> dict:
+    """Build a JSON object; a key given twice is an error, not "last one wins"."""
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the field {key!r} appears twice in one object")
+        result[key] = value
     return result
 
 
@@ -268,10 +291,15 @@ def decode(
         )
     if body_format == "json":
         try:
-            data = json.loads(body)
+            data = json.loads(body, object_pairs_hook=_unique_keys)
         except ValueError as exc:
             raise MalformedResponseError(
                 f"The JSON response body is invalid ({exc}): {_snippet(body)}",
+                snippet=_snippet(body),
+            )
+        except RecursionError:
+            raise MalformedResponseError(
+                f"The JSON response body is nested too deeply: {_snippet(body)}",
                 snippet=_snippet(body),
             )
         if not isinstance(data, dict):

@@ -8,6 +8,7 @@ import base64
 import copy
 import gzip
 import json
+import logging
 import socket
 import threading
 import time
@@ -365,6 +366,28 @@ def test_xml_attributes_without_text_missing():
     assert result.lines[0].price == codecs.Decimal("10.00")
     assert result.lines[0].mrp is None
     assert result.lines[0].gift_message is None
+
+
+@pytest.mark.parametrize(
+    "body,version",
+    [
+        (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "V2"),
+        (b'{"order":' + b"[" * 100_000 + b"]" * 100_000 + b"}", "V2"),
+        (b'{"a":' * 500 + b"1" + b"}" * 500, "V2"),
+        (b"<r>" + b"<a>" * 5000 + b"1" + b"</a>" * 5000 + b"</r>", "V1"),
+    ],
+    ids=["json-100k", "json-lists", "json-500", "xml-5000"],
+)
+def test_deep_nesting_malformed(body, version):
+    with pytest.raises(MalformedResponseError, match="nested"):
+        codecs.decode(body, version)
+
+
+def test_json_repeated_field_malformed():
+    body = b'{"order": [{"orderNo": "1-2-3", "orderNo": "4-5-6"}]}'
+
+    with pytest.raises(MalformedResponseError, match="'orderNo' appears twice"):
+        codecs.decode(body, "V2")
 
 
 # Transport -----------------------------------------------------------------
@@ -829,18 +852,22 @@ def echo_bodies(secret):
 
 
 @pytest.mark.parametrize("which", ["password", "api_secret", "api_key"])
-def test_echoed_secret_forms_redacted(scripted, make_client, records, which):
+def test_echoed_secret_forms_redacted(scripted, make_client, records, caplog, which):
     secret = ODD_PASSWORD + which
     client = make_client(scripted.url, **{which: secret})
     bodies = echo_bodies(secret)
-    scripted.replies.extend(reply(400, body, kind) for kind, body in bodies)
+    for kind, body in bodies:
+        # The 503 goes through the retry log, the 400 into the error.
+        scripted.replies.extend([reply(503, body, kind), reply(400, body, kind)])
     messages = []
-    for _body in bodies:
-        with pytest.raises(MarketplaceError) as info:
-            first_page(client)
-        messages.append(info.value.message)
+    with caplog.at_level(logging.DEBUG):
+        for _body in bodies:
+            with pytest.raises(MarketplaceError) as info:
+                first_page(client)
+            messages.append(info.value.message)
 
-    stored = [repr(client), *messages]
+    assert "Retrying" in caplog.text
+    stored = [repr(client), caplog.text, *messages]
     for record in records:
         stored.extend((record.url, record.request_body, record.response_body))
         stored.append(record.error)
