@@ -31,3 +31,4 @@ from . import tatacliq_return
 from . import tatacliq_return_event
 from . import tatacliq_channel_hopping
 from . import tatacliq_channel_returns
+from . import tatacliq_channel_feed_failure

@@ -26,7 +26,7 @@ from tatacliq.returns import MAX_PAGE_SIZE, REASON_CODES, CancelItem
 
 from .sale_order_line_returns import REALLOCATED_STATUS, is_lost_status
 from .tatacliq_channel_import import _is_test_mode
-from .tatacliq_order_builder import ImportRun, Problem, to_naive_utc
+from .tatacliq_order_builder import ImportRun, to_naive_utc
 
 _logger = logging.getLogger(__name__)
 
@@ -551,8 +551,9 @@ class TataCliqChannel(models.Model):
         ``pages_method`` names the client method that yields the pages from
         ``start``. Each page that has records runs in its own transaction:
         its unreadable records become exceptions, then ``apply_page(page)``
-        handles the others. A marketplace error ends the read and is stored
-        in ``run.error``.
+        handles the others, and the exceptions of records read wrongly before
+        are closed. A marketplace error ends the read and is stored in
+        ``run.error``.
         """
         import_run = ImportRun(self, run.trigger)
         try:
@@ -568,34 +569,11 @@ class TataCliqChannel(models.Model):
                     for failure in page.failures:
                         self._register_feed_failure(failure, run, import_run)
                     apply_page(page)
+                    self._close_feed_exceptions(run.feed, page.records, run.trigger)
         except TataCliqError as error:
             run.error = f"{error.message} {error.next_step}"
             return False
         return True
-
-    def _register_feed_failure(self, failure, run, import_run):
-        run.problems += 1
-        error = failure.error
-        message = _(
-            "A record of the %(feed)s feed could not be read and was skipped: "
-            "%(error)s %(next_step)s To read it again once it is corrected, set "
-            "the channel's read-up-to date of this feed back before it.",
-            feed=run.feed,
-            error=getattr(error, "message", str(error)),
-            next_step=getattr(error, "next_step", ""),
-        )
-        _logger.warning(
-            "Tata CLiQ %s record %s on channel %s (id %s) could not be decoded: %s",
-            run.feed,
-            failure.reference,
-            self.name,
-            self.id,
-            getattr(error, "message", error),
-        )
-        reference = failure.reference or _("%(feed)s record", feed=run.feed)
-        self._register_problem(
-            Problem("decode_error", reference, message), None, failure.raw, import_run
-        )
 
     def _write_feed_result(self, run, feed):
         """Store the outcome of a feed read on the channel and log it in one line."""

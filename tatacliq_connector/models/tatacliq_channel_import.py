@@ -508,10 +508,11 @@ class TataCliqChannel(models.Model):
             run,
         )
 
-    def _register_problem(self, problem, order_no, raw, run):
+    def _register_problem(self, problem, order_no, raw, run, source="order"):
         """Store a problem as an open exception, unless one is open already.
 
-        A problem that someone ignored stays ignored: it is not recorded again
+        ``source`` is the feed of ``raw``: order, cancellation or return. A
+        problem that someone ignored stays ignored: it is not recorded again
         until that exception is reopened.
         """
         run.problems_found += 1
@@ -519,6 +520,7 @@ class TataCliqChannel(models.Model):
         payload = _dump_payload(raw)
         domain = [
             ("channel_id", "=", self.id),
+            ("source", "=", source),
             ("reference", "=", problem.reference),
             ("kind", "=", problem.kind),
             ("state", "in", ("open", "ignored")),
@@ -540,6 +542,7 @@ class TataCliqChannel(models.Model):
                 record = Exception_.create(
                     {
                         "channel_id": self.id,
+                        "source": source,
                         "kind": problem.kind,
                         "reference": problem.reference,
                         "order_no": order_no or False,
@@ -575,6 +578,7 @@ class TataCliqChannel(models.Model):
         open_exceptions = self.env["tatacliq.exception"].search(
             [
                 ("channel_id", "=", self.id),
+                ("source", "=", "order"),
                 ("state", "=", "open"),
                 ("reference", "in", sorted(references)),
             ]

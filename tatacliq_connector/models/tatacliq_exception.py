@@ -1,12 +1,18 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+# Where the record came from; "Process again" applies it through the same path.
+EXCEPTION_SOURCES = [
+    ("order", "Order feed"),
+    ("cancellation", "Cancellation feed"),
+    ("return", "Return feed"),
+]
 EXCEPTION_KINDS = [
     ("unmapped_sku", "Unmapped SKU"),
     ("ambiguous_product", "Ambiguous product"),
     ("unknown_slave", "Unknown slave id"),
     ("missing_address", "Missing address"),
-    ("decode_error", "Undecodable order"),
+    ("decode_error", "Undecodable record"),
     ("marketplace_error", "Marketplace error"),
     ("other", "Other error"),
 ]
@@ -15,9 +21,10 @@ EXCEPTION_KINDS = [
 class TataCliqException(models.Model):
     """Marketplace input that could not be imported, kept until someone acts on it.
 
-    The payload is the order as the marketplace sent it, so "Process again"
-    imports it after the cause (a product mapping, a location) is fixed. At most
-    one open exception exists per channel, reference and kind.
+    The payload is the order, or the cancellation or return record, as the
+    marketplace sent it, so "Process again" applies it after the cause (a
+    product mapping, a location) is fixed. At most one open exception exists
+    per channel, source, reference and kind.
     """
 
     _name = "tatacliq.exception"
@@ -44,12 +51,22 @@ class TataCliqException(models.Model):
         readonly=True,
         tracking=True,
     )
+    source = fields.Selection(
+        selection=EXCEPTION_SOURCES,
+        default="order",
+        required=True,
+        index=True,
+        readonly=True,
+        help="The feed the record came from. Process again imports an order, "
+        "and applies a cancellation or return record as the feed read would.",
+    )
     reference = fields.Char(
         required=True,
         index=True,
         readonly=True,
         help="Transaction id of the line, or the order number when the problem "
-        "concerns the whole order.",
+        "concerns the whole order. For a cancellation record: transaction id/"
+        "slave id; for a return record: the event id.",
     )
     order_no = fields.Char(
         string="Order Number",
@@ -62,8 +79,8 @@ class TataCliqException(models.Model):
     )
     payload = fields.Text(
         readonly=True,
-        help="The order as the marketplace sent it (JSON). Process again imports "
-        "it from here.",
+        help="The order or feed record as the marketplace sent it (JSON). "
+        "Process again uses it when the marketplace no longer sends the record.",
     )
     state = fields.Selection(
         selection=[("open", "Open"), ("done", "Done"), ("ignored", "Ignored")],
@@ -75,7 +92,7 @@ class TataCliqException(models.Model):
     attempt_count = fields.Integer(
         string="Attempts",
         readonly=True,
-        help="How many times the order was processed again without success.",
+        help="How many times the record was processed again without success.",
     )
     last_attempt_date = fields.Datetime(readonly=True)
     sale_order_ids = fields.Many2many(
@@ -87,11 +104,14 @@ class TataCliqException(models.Model):
 
     def init(self):
         # Enforced in the database so that two imports running at once cannot
-        # both record the same problem.
+        # both record the same problem. The source is part of the key because
+        # an order line and a feed record of it can fail at the same time. The
+        # index of earlier versions, without the source, is dropped.
+        self.env.cr.execute("DROP INDEX IF EXISTS tatacliq_exception_open_uniq")
         self.env.cr.execute(
             """
-            CREATE UNIQUE INDEX IF NOT EXISTS tatacliq_exception_open_uniq
-            ON tatacliq_exception (channel_id, reference, kind)
+            CREATE UNIQUE INDEX IF NOT EXISTS tatacliq_exception_open_source_uniq
+            ON tatacliq_exception (channel_id, source, reference, kind)
             WHERE state = 'open'
             """
         )
@@ -116,7 +136,7 @@ class TataCliqException(models.Model):
             record.sale_order_count = len(orders)
 
     def action_process_again(self):
-        """Import the stored orders again and close the exceptions they resolve."""
+        """Apply the stored records again and close the exceptions they resolve."""
         if self.filtered(lambda record: record.state != "open"):
             raise UserError(
                 _(
@@ -141,7 +161,7 @@ class TataCliqException(models.Model):
             )
             kind = "warning"
         else:
-            message = _("All %(count)s exception(s) were imported.", count=len(self))
+            message = _("All %(count)s exception(s) are resolved.", count=len(self))
             kind = "success"
         return {
             "type": "ir.actions.client",
@@ -164,6 +184,7 @@ class TataCliqException(models.Model):
             duplicate = self.search_count(
                 [
                     ("channel_id", "=", record.channel_id.id),
+                    ("source", "=", record.source),
                     ("reference", "=", record.reference),
                     ("kind", "=", record.kind),
                     ("state", "=", "open"),
@@ -173,7 +194,8 @@ class TataCliqException(models.Model):
                 raise UserError(
                     _(
                         "Exception %(name)s cannot be reopened: another open "
-                        "exception exists for the same reference and kind. Use "
+                        "exception exists for the same source, reference and "
+                        "kind. Use "
                         "that one.",
                         name=record.name,
                     )

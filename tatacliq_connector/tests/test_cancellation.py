@@ -1,10 +1,14 @@
+import json
+
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
+from .common import WAREHOUSE_SLAVE_ID
 from .common_returns import SELLER_ID, ReturnsCase
 
 HOPPING_LOGGER = "odoo.addons.tatacliq_connector.models.tatacliq_channel_hopping"
+FEED_LOGGER = "odoo.addons.tatacliq_connector.models.tatacliq_channel_feed_failure"
 TXN_A = "27357000055500001"
 TXN_B = "27357000055500002"
 
@@ -311,3 +315,134 @@ class TestCancellationViews(ReturnsCase):
         )
 
         self.assertIn("Cancel on Tata CLiQ", arch)
+
+
+@tagged("post_install", "-at_install")
+class TestUnreadableCancellationRecord(ReturnsCase):
+    ORDER_NO = "5555-0000-000301"
+
+    def cancel_with_unreadable_record(self):
+        """Import a line, cancel it as the customer, and break its feed record."""
+        self.seed(self.ORDER_NO, self.order_line(TXN_A))
+        self.sync()
+        self.sandbox.customer_cancel(TXN_A, "Ordered by mistake")
+        # A list where the feed sends text: the decoder rejects the record.
+        self.set_reason(["Ordered", "by mistake"])
+        with mute_logger(FEED_LOGGER):
+            self.sync()
+        return self.sale_line(TXN_A)
+
+    def set_reason(self, reason):
+        self.sandbox.line(TXN_A).extra["cancellation"]["reason"] = reason
+
+    def feed_exceptions(self):
+        return self.env["tatacliq.exception"].search(
+            [("channel_id", "=", self.channel.id), ("source", "=", "cancellation")]
+        )
+
+    def test_unreadable_record_becomes_exception(self):
+        line = self.cancel_with_unreadable_record()
+
+        exception = self.feed_exceptions()
+        self.assertEqual(len(exception), 1)
+        self.assertEqual(exception.kind, "decode_error")
+        self.assertEqual(exception.state, "open")
+        self.assertEqual(exception.reference, f"{TXN_A}/{WAREHOUSE_SLAVE_ID}")
+        self.assertEqual(exception.order_no, self.ORDER_NO)
+        self.assertIn("cancellationReason", exception.message)
+        self.assertIn('"transactionId"', exception.payload)
+        self.assertFalse(line.tatacliq_cancel_state)
+        self.assertIn("1 unreadable", self.channel.last_cancellation_sync_message)
+
+    def test_process_again_applies_cancellation(self):
+        line = self.cancel_with_unreadable_record()
+        exception = self.feed_exceptions()
+
+        exception.action_process_again()
+
+        self.assertEqual(exception.state, "open")
+        self.assertEqual(exception.attempt_count, 1)
+        self.assertIn("still cannot be read", exception.message)
+        self.assertIn("cancellationReason", exception.message)
+        self.assertFalse(line.tatacliq_cancel_state)
+
+        self.set_reason("Ordered by mistake")
+        action = exception.action_process_again()
+
+        self.assertEqual(action["params"]["type"], "success", action["params"])
+        self.assertEqual(exception.state, "done")
+        self.assertEqual(exception.attempt_count, 1)
+        self.assertIn('"Ordered by mistake"', exception.payload)
+        self.assertEqual(line.tatacliq_cancel_state, "cancelled")
+        self.assertEqual(line.tatacliq_cancelled_by, "customer")
+        self.assertEqual(line.tatacliq_cancel_reason, "Ordered by mistake")
+        self.assertEqual(line.order_id.state, "cancel")
+        self.assertEqual(len(self.all_lines(TXN_A)), 1)
+        self.assertIn("delivery are cancelled", exception.message_ids[0].body)
+
+    def test_corrected_record_closes_exception(self):
+        line = self.cancel_with_unreadable_record()
+        exception = self.feed_exceptions()
+
+        self.set_reason("Ordered by mistake")
+        self.sync()
+
+        self.assertEqual(exception.state, "done")
+        self.assertEqual(line.tatacliq_cancel_state, "cancelled")
+        self.assertEqual(line.tatacliq_cancel_reason, "Ordered by mistake")
+
+    def test_stored_record_applied_when_feed_lacks_it(self):
+        # A record stored by a decoder that rejected it; the feed no longer
+        # lists the line, so only the stored payload can be applied.
+        self.seed(self.ORDER_NO, self.order_line(TXN_A))
+        self.sync()
+        line = self.sale_line(TXN_A)
+        payload = {
+            "transactionId": TXN_A,
+            "orderNo": self.ORDER_NO,
+            "sellerID": SELLER_ID,
+            "p1SlaveId": WAREHOUSE_SLAVE_ID,
+            "articleNumber": "KURTA-BLU-M",
+            "omsStatusCode": "ORDCANCL",
+            "cancelledBy": "MARKETPLACE",
+            "cancellationReason": "Payment not received",
+            "cancellationDate": "2026-11-29 10:00:00",
+            "updatedDate": "2026-11-29 10:00:00",
+        }
+        exception = self.env["tatacliq.exception"].create(
+            {
+                "channel_id": self.channel.id,
+                "source": "cancellation",
+                "kind": "decode_error",
+                "reference": f"{TXN_A}/{WAREHOUSE_SLAVE_ID}",
+                "order_no": self.ORDER_NO,
+                "message": "Invalid value in cancellation.",
+                "payload": json.dumps(payload),
+            }
+        )
+
+        exception.action_process_again()
+
+        self.assertEqual(exception.state, "done")
+        self.assertEqual(line.tatacliq_cancel_state, "cancelled")
+        self.assertEqual(line.tatacliq_cancelled_by, "marketplace")
+        self.assertEqual(line.tatacliq_cancel_reason, "Payment not received")
+        self.assertTrue(self.sandbox.calls.for_route("cancellations"))
+
+    def test_order_exception_keeps_order_path(self):
+        exception = self.env["tatacliq.exception"].create(
+            {
+                "channel_id": self.channel.id,
+                "kind": "decode_error",
+                "reference": self.ORDER_NO,
+                "order_no": self.ORDER_NO,
+                "payload": "{}",
+            }
+        )
+        self.seed(self.ORDER_NO, self.order_line(TXN_A))
+
+        exception.action_process_again()
+
+        self.assertEqual(exception.source, "order")
+        self.assertEqual(exception.state, "done")
+        self.assertEqual(len(self.sale_line(TXN_A)), 1)

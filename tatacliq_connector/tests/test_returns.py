@@ -6,6 +6,7 @@ from odoo.tools import mute_logger
 from .common_returns import ReturnsCase
 
 HOPPING_LOGGER = "odoo.addons.tatacliq_connector.models.tatacliq_channel_hopping"
+FEED_LOGGER = "odoo.addons.tatacliq_connector.models.tatacliq_channel_feed_failure"
 TXN = "27357000077700001"
 ORDER_NO = "7777-0000-000001"
 
@@ -262,3 +263,50 @@ class TestReturns(ReturnsCase):
         self.env["tatacliq.channel"]._cron_sync_returns()
 
         self.assertEqual(len(self.returns()), 1)
+
+    def test_unreadable_return_processed_again(self):
+        line = self.ship()
+        return_id = self.sandbox.customer_return(TXN, "Size too small")
+        case = self.sandbox.return_case(return_id)
+        # Fields where the feed sends text: the decoder rejects the event.
+        case.reason = {"text": "Size too small"}
+
+        with mute_logger(FEED_LOGGER):
+            run = self.sync_returns()
+
+        self.assertEqual(run.problems, 1)
+        self.assertFalse(self.returns())
+        exception = self.env["tatacliq.exception"].search(
+            [("channel_id", "=", self.channel.id), ("source", "=", "return")]
+        )
+        self.assertEqual(len(exception), 1)
+        self.assertEqual(exception.kind, "decode_error")
+        self.assertEqual(exception.reference, f"{return_id}-01")
+        self.assertEqual(exception.order_no, ORDER_NO)
+        self.assertIn("returnReason", exception.message)
+
+        exception.action_process_again()
+
+        self.assertEqual(exception.state, "open")
+        self.assertEqual(exception.attempt_count, 1)
+        self.assertIn("still cannot be read", exception.message)
+        self.assertFalse(self.returns())
+
+        case.reason = "Size too small"
+        exception.action_process_again()
+
+        self.assertEqual(exception.state, "done")
+        ret = self.returns()
+        self.assertEqual(len(ret), 1)
+        self.assertEqual(ret.reason, "Size too small")
+        self.assertEqual(ret.status_code, "RETUINIT")
+        self.assertEqual(ret.sale_line_id, line)
+        self.assertEqual(ret.picking_id.picking_type_code, "incoming")
+        self.assertEqual(len(ret.event_ids), 1)
+
+        # The feed read that follows finds the event imported already.
+        run = self.sync_returns()
+
+        self.assertEqual(run.unchanged, run.records)
+        self.assertEqual(self.returns(), ret)
+        self.assertEqual(len(ret.event_ids), 1)
