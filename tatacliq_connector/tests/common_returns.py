@@ -84,9 +84,13 @@ class ReturnsCase(TataCliqCase):
     def seed(self, order_no, *lines, seller_id=SELLER_ID):
         self.sandbox.seed(seller_id, {"order": [make_order(order_no, list(lines))]})
 
-    def order_line(self, transaction_id, slave_id=WAREHOUSE_SLAVE_ID, sku=SKU):
+    def order_line(
+        self, transaction_id, slave_id=WAREHOUSE_SLAVE_ID, sku=SKU, **values
+    ):
         price = f"{MAPPED_SKUS[sku][2]:.2f}"
-        return make_order_line(transaction_id, sku, price=price, p1SlaveId=slave_id)
+        return make_order_line(
+            transaction_id, sku, price=price, p1SlaveId=slave_id, **values
+        )
 
     def pack_on_marketplace(self, transaction_ids, channel=None):
         """Accept, pick confirm and pack lines as the store does."""
