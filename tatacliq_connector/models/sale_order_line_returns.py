@@ -91,6 +91,24 @@ class SaleOrderLine(models.Model):
     tatacliq_cancel_date = fields.Datetime(
         string="Cancellation Date", readonly=True, copy=False
     )
+    # The import adds these shares up into the order's charge lines. They are
+    # kept per line so that a cancellation can take its share off again.
+    tatacliq_shipping_charge = fields.Monetary(
+        string="Apportioned Shipping Charge",
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        help="Part of the order's shipping charge that Tata CLiQ apportioned to "
+        "this line (apportionedShippingCharge).",
+    )
+    tatacliq_cod_charge = fields.Monetary(
+        string="Apportioned COD Charge",
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        help="Part of the order's cash on delivery charge that Tata CLiQ "
+        "apportioned to this line (apportionedCODPrice).",
+    )
     tatacliq_return_ids = fields.One2many(
         comodel_name="tatacliq.return",
         inverse_name="sale_line_id",
@@ -250,8 +268,9 @@ class SaleOrderLine(models.Model):
         """Cancel the line's open delivery moves, then its order or its quantity.
 
         The sale order is cancelled when all its marketplace lines are
-        cancelled. Otherwise only this line's quantity drops to zero: the other
-        lines still ship, and the invoice leaves this one out.
+        cancelled. Otherwise only this line's quantity drops to zero and its
+        share leaves the charge lines: the other lines still ship, and the
+        invoice leaves this one out.
         """
         self.ensure_one()
         order = self.order_id
@@ -285,6 +304,9 @@ class SaleOrderLine(models.Model):
                 transaction=self.tatacliq_transaction_id,
                 status=self.tatacliq_status_name,
             )
+            charges_note = self._tatacliq_reduce_charges()
+            if charges_note:
+                message += " " + charges_note
         order.message_post(body=message)
         _logger.info(
             "Cancelled Tata CLiQ line %s (sale order line %s, order %s): %s",
@@ -299,14 +321,80 @@ class SaleOrderLine(models.Model):
         rounding = self.product_uom.rounding
         if float_is_zero(self.product_uom_qty, precision_rounding=rounding):
             return
+        # The moves are cancelled already; no procurement may replace them.
+        self.with_context(skip_procurement=True)._tatacliq_write_unlocked(
+            {"product_uom_qty": 0.0}
+        )
+
+    def _tatacliq_write_unlocked(self, vals):
+        """Write ``vals`` on the line, unlocking its sale order for the write."""
+        self.ensure_one()
         order = self.order_id
         locked = order.locked
         if locked:
             order.action_unlock()
-        # The moves are cancelled already; no procurement may replace them.
-        self.with_context(skip_procurement=True).product_uom_qty = 0.0
+        self.write(vals)
         if locked:
             order.action_lock()
+
+    def _tatacliq_reduce_charges(self):
+        """Take this cancelled line's share off the order's charge lines.
+
+        Rule: the import prices the shipping and the cash on delivery charge
+        line of a sale order at the sum of the charges Tata CLiQ apportioned
+        to its lines. A cancelled line ships nothing and is not paid, and a
+        line reallocated to another store is charged again on that store's
+        order, so its share leaves this order. The lines that still ship keep
+        their shares. A charge line that reaches zero gets quantity zero, like
+        a cancelled product line. A charge line already invoiced is left as it
+        is, because only a credit note can take the amount back. When every
+        product line is cancelled, the caller cancels the whole order instead.
+        NOTE: lines imported before the shares were stored have none, so their
+        cancellation leaves the charges unchanged.
+        Returns a sentence for the order's chatter, or an empty string.
+        """
+        self.ensure_one()
+        order = self.order_id
+        currency = order.currency_id
+        shares = (
+            ("shipping", self.tatacliq_shipping_charge, _("shipping")),
+            ("cod", self.tatacliq_cod_charge, _("cash on delivery")),
+        )
+        notes = []
+        for kind, share, label in shares:
+            if currency.is_zero(share):
+                continue
+            charge_line = order.order_line.filtered(
+                lambda line, kind=kind: line.tatacliq_line_kind == kind
+            )[:1]
+            if not charge_line:
+                continue
+            if not float_is_zero(
+                charge_line.qty_invoiced,
+                precision_rounding=charge_line.product_uom.rounding,
+            ):
+                notes.append(
+                    _(
+                        "Its %(charge)s charge of %(amount)s is invoiced already: "
+                        "issue a credit note for it.",
+                        charge=label,
+                        amount=currency.format(share),
+                    )
+                )
+                continue
+            amount = currency.round(max(charge_line.price_unit - share, 0.0))
+            vals = {"price_unit": amount}
+            if currency.is_zero(amount):
+                vals["product_uom_qty"] = 0.0
+            charge_line._tatacliq_write_unlocked(vals)
+            notes.append(
+                _(
+                    "Its %(charge)s charge of %(amount)s was taken off the order.",
+                    charge=label,
+                    amount=currency.format(share),
+                )
+            )
+        return " ".join(notes)
 
     def _tatacliq_flag_cancelled_after_pack(self, previous_status=None):
         """Tell a person that a packed or shipped line was cancelled.

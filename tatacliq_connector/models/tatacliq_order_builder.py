@@ -769,6 +769,8 @@ class TataCliqOrderBuilder(models.AbstractModel):
             "tatacliq_transport_mode": line.transport_mode or False,
             "tatacliq_logistics_id": line.logistics_id or False,
             "tatacliq_is_cod": line.is_cod,
+            "tatacliq_shipping_charge": float(line.apportioned_shipping_charge),
+            "tatacliq_cod_charge": float(line.apportioned_cod_price),
             "tatacliq_gift_message": line.gift_message or False,
             "tatacliq_is_freebie": line.is_freebie,
             "tatacliq_hsn_code": line.hsn_code or False,

@@ -4,13 +4,14 @@ from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
-from .common import WAREHOUSE_SLAVE_ID
+from .common import WAREHOUSE_SLAVE_ID, make_order
 from .common_returns import SELLER_ID, ReturnsCase
 
 HOPPING_LOGGER = "odoo.addons.tatacliq_connector.models.tatacliq_channel_hopping"
 FEED_LOGGER = "odoo.addons.tatacliq_connector.models.tatacliq_channel_feed_failure"
 TXN_A = "27357000055500001"
 TXN_B = "27357000055500002"
+TXN_C = "27357000055500003"
 
 
 @tagged("post_install", "-at_install")
@@ -61,6 +62,87 @@ class TestCustomerCancellation(ReturnsCase):
         self.assertNotIn("cancel", line_b.move_ids.mapped("state"))
         open_moves = order.picking_ids.move_ids.filtered(lambda m: m.state != "cancel")
         self.assertEqual(open_moves.product_id, line_b.product_id)
+
+    def seed_order_with_charges(self, order_no):
+        """Seed an order-wise order of three lines; two carry charges, one none."""
+        self.channel.api_type = "order_wise"
+        lines = [
+            self.order_line(
+                TXN_A,
+                isCOD="Y",
+                apportionedShippingCharge="24.50",
+                apportionedCODPrice="25.00",
+            ),
+            self.order_line(
+                TXN_B,
+                sku="KURTA-BLU-L",
+                isCOD="Y",
+                apportionedShippingCharge="24.50",
+                apportionedCODPrice="24.00",
+            ),
+            self.order_line(TXN_C, sku="WALLET-BRN", isCOD="Y"),
+        ]
+        order = make_order(order_no, lines)
+        # What the customer pays: the three prices and both charges.
+        order["paymentInfo"][0]["paymentCost"] = f"{1299 + 1299 + 899 + 98:.2f}"
+        order["paymentInfo"][0]["paymentMode"] = "COD"
+        self.sandbox.seed(SELLER_ID, {"order": [order]})
+        self.sync()
+        return self.sale_line(TXN_A).order_id
+
+    def charges(self, order):
+        return {
+            line.tatacliq_line_kind: (line.price_unit, line.product_uom_qty)
+            for line in order.order_line
+            if line.tatacliq_line_kind in ("shipping", "cod")
+        }
+
+    def test_partial_cancel_takes_charge_share_off(self):
+        order = self.seed_order_with_charges("5555-0000-000007")
+        self.assertEqual(self.sale_line(TXN_A).tatacliq_shipping_charge, 24.5)
+        self.assertEqual(self.sale_line(TXN_A).tatacliq_cod_charge, 25.0)
+        self.assertEqual(self.charges(order), {"shipping": (49.0, 1), "cod": (49.0, 1)})
+        self.assertEqual(order.amount_total, 3595.0)
+
+        # A line without a share leaves the charges as they are.
+        self.sandbox.customer_cancel(TXN_C)
+        self.sync()
+
+        self.assertEqual(self.sale_line(TXN_C).tatacliq_cancel_state, "cancelled")
+        self.assertEqual(self.charges(order), {"shipping": (49.0, 1), "cod": (49.0, 1)})
+        self.assertEqual(order.amount_total, 2696.0)
+
+        self.sandbox.customer_cancel(TXN_A)
+        self.sync()
+
+        self.assertEqual(self.sale_line(TXN_A).tatacliq_cancel_state, "cancelled")
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(self.charges(order), {"shipping": (24.5, 1), "cod": (24.0, 1)})
+        self.assertEqual(order.amount_total, 1299.0 + 24.5 + 24.0)
+        chatter = "\n".join(order.message_ids.mapped("body"))
+        self.assertIn("shipping charge of", chatter)
+        self.assertIn("was taken off the order", chatter)
+
+        # The last product line goes: the order and its charges are cancelled.
+        self.sandbox.customer_cancel(TXN_B)
+        self.sync()
+
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(set(order.picking_ids.mapped("state")), {"cancel"})
+
+    def test_charge_reaching_zero_drops_quantity(self):
+        order = self.seed_order_with_charges("5555-0000-000008")
+        self.sandbox.customer_cancel(TXN_A)
+        self.sync()
+        # Only B's share is left in the charges; C, without a share, ships.
+        cancel_wizard = self.cancel_wizard(order, "PRICE", transactions=[TXN_B])
+
+        self.assertEqual(cancel_wizard.line_ids.filtered("selected").result, "done")
+        self.assertEqual(self.sale_line(TXN_B).tatacliq_cancel_state, "cancelled")
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(self.charges(order), {"shipping": (0.0, 0), "cod": (0.0, 0)})
+        self.assertEqual(order.amount_total, 899.0)
+        self.assertFalse(self.sale_line(TXN_C).tatacliq_cancel_state)
 
     def test_cancellation_applied_once(self):
         self.seed("5555-0000-000003", self.order_line(TXN_A))
