@@ -145,11 +145,11 @@ class BaseClient:
 
     # Upper bound for a Retry-After delay, in seconds.
     max_retry_after = 30.0
-    # Largest response body read, in bytes (after gzip decoding). The largest
+    # Maximum size of a response body read, in bytes (after gzip decoding). The largest
     # expected responses, an order page of 500 orders or a manifest PDF, take
     # a few megabytes.
     max_response_bytes = 64 * 1024 * 1024
-    # Longest time one attempt may take to receive its response, in seconds.
+    # Maximum time one attempt may take to receive its response, in seconds.
     # The read timeout bounds each wait for data, so a server that sends a
     # byte now and then would otherwise hold the call without end.
     # NOTE: the limit is enforced once the status line and headers are in;
@@ -780,7 +780,7 @@ class BaseClient:
     def _redirect_error(self, route: Route, response: requests.Response):
         location = response.headers.get("Location") or "(no Location header)"
         return TataCliqError(
-            f"{route.name}: Tata CLiQ answered HTTP {response.status_code} with a "
+            f"{route.name}: Tata CLiQ responded with HTTP {response.status_code}, a "
             f"redirect to {redact_url(location, self._secrets())}; the client "
             "does not follow redirects, so the token never leaves the configured "
             "host. Check the base URL of the channel.",

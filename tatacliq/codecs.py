@@ -92,14 +92,14 @@ DECIMAL_PATTERN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", r
 # Numbers must stay below 10**15: Odoo stores amounts as floats, which hold 15
 # significant digits, and quantizing a larger Decimal raises InvalidOperation.
 MAX_DECIMAL_ADJUSTED_EXPONENT = 14
-# Longest text accepted in one field. Marketplace fields are names, addresses
+# Maximum length of the text of one field. Marketplace fields are names, addresses
 # and codes; a longer value is a broken payload, not data to store.
 MAX_TEXT_LENGTH = 4000
 # Whole numbers up to 2**53 survive a float unchanged; a JSON number above it
 # (a transaction id sent as a float) has already lost digits.
 MAX_EXACT_FLOAT = 2**53
 
-# Deepest nesting of objects and lists accepted in a payload. An order is
+# Maximum nesting depth of objects and lists in a payload. An order is
 # about five levels deep; the limit keeps recursive code far from Python's
 # recursion limit.
 MAX_NESTING = 100

@@ -68,10 +68,11 @@ REPORT_FIELDS = (
     "LastUpdated",
 )
 REJECTED = "REJECTED"
-# Largest result or report file read, in bytes. An upload holds at most
-# 100,000 lines, so its result file stays near 10 MB.
+# Maximum size of a result or report file read, in bytes. An upload has at
+# most 100,000 lines, so its result file is about 10 MB (an estimate at 100
+# bytes a line).
 MAX_FILE_BYTES = 64 * 1024 * 1024
-# Longest text of a server error quoted in a message.
+# Maximum length of a server error quoted in a message.
 MAX_DETAIL_LENGTH = 300
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 # Seconds between two looks for a result file while waiting for it.

@@ -44,7 +44,7 @@ from tatacliq.sftp import (
     fetch_host_key,
     result_name,
 )
-from tatacliq_sandbox import Sandbox
+from tatacliq_sandbox import Sandbox, demo_seller
 from tatacliq_sandbox.sftp_server import (
     DEMO_SFTP_PASSWORD,
     DEMO_SFTP_USER,
@@ -263,7 +263,7 @@ def test_transaction_twice_in_order_fails(order):
 
 
 def test_hopped_line_twice_in_order_decodes(order):
-    # The store that lost the line and the store that holds it now.
+    # The store that lost the line and the store that has it now.
     hopped = copy.deepcopy(order["orderLine"][0])
     hopped["p1SlaveId"] = "273570-ST01"
     hopped["omsStatusCode"] = "ODREALOC"
@@ -392,19 +392,12 @@ def test_json_repeated_field_malformed():
 
 # Transport -----------------------------------------------------------------
 
-CREDENTIALS = {
-    "seller_id": "273570",
-    "seller_code": "TCQ273570",
-    "username": "demo.slave",
-    "password": "demo-password",
-    "api_key": "demo-key",
-    "api_secret": "demo-secret",
-}
+CREDENTIALS = demo_seller().credentials()
 SCRIPTED_TOKEN = "scripted-token-0123456789"
 
 
 class ScriptedMarketplace:
-    """An HTTP server on 127.0.0.1 that answers with scripted raw responses.
+    """An HTTP server on 127.0.0.1 that sends scripted raw responses.
 
     The token route returns ``token_body`` unless ``token_replies`` holds
     scripted replies; every other request takes the next of ``replies`` (a
