@@ -180,6 +180,12 @@ class BaseClient:
                 f"Invalid base URL {redact_url(base_url)!r}; expected "
                 "https://host or https://host/path."
             )
+        if parts.query or parts.fragment:
+            # The route paths are appended to the base URL, after its query.
+            raise ValueError(
+                f"Invalid base URL {redact_url(base_url)!r}: it has a query or "
+                "fragment; expected https://host or https://host/path."
+            )
         if "@" in parts.netloc:
             # requests would send user:password as HTTP Basic authentication
             # in place of the token, and the URL ends up in logs.

@@ -792,6 +792,17 @@ def test_base_url_with_credentials_rejected():
     assert "hunter2pw" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://127.0.0.1:9/api?password=hunter2pw", "http://127.0.0.1:9/#hunter2pw"],
+)
+def test_base_url_with_query_rejected(base_url):
+    with pytest.raises(ValueError, match="query or fragment") as info:
+        Client(base_url, **CREDENTIALS)
+
+    assert "password=hunter2pw" not in str(info.value)
+
+
 @pytest.fixture
 def netrc_for_loopback(tmp_path, monkeypatch):
     """Point requests at a netrc file with credentials for 127.0.0.1."""
