@@ -876,6 +876,9 @@ def report(args, count, lines, timings, summary):
     if args.repeat > 1:
         for key, values in timings.items():
             print(f"{key} runs (wall s): {', '.join(f'{t.wall:.2f}' for t in values)}")
+        pairs = zip(timings["first"], timings["baseline"], strict=True)
+        ratios = ", ".join(f"{f.wall / b.wall:.2f}x" for f, b in pairs)
+        print(f"first sync / baseline per run: {ratios}")
     return ratio, share
 
 
