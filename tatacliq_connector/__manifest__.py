@@ -1,12 +1,9 @@
 {
     "name": "Tata CLiQ Connector",
-    "summary": "Import Tata CLiQ marketplace orders and manage the seller channel",
+    "summary": "Tata CLiQ marketplace orders, fulfilment, inventory and returns",
     "version": "18.0.1.0.0",
     "category": "Sales/Sales",
-    # NOTE: the repository has no public address yet; update it when published.
-    "website": "https://github.com/tatacliq-connector/tatacliq_connector",
     "author": "tatacliq_connector contributors",
-    "maintainers": ["tatacliq-connector"],
     "license": "LGPL-3",
     "development_status": "Alpha",
     "application": False,
