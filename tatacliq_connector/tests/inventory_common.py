@@ -6,8 +6,6 @@ change Odoo stock the way users do (inventory adjustments, reservations by a
 delivery) and read what the sandbox marketplace received and holds.
 """
 
-import logging
-
 from odoo import Command
 
 from tatacliq.client import clear_token_cache
@@ -19,21 +17,6 @@ SELLER_ID = "273570"
 ALL_SLAVE_IDS = (WAREHOUSE_SLAVE_ID, *STORE_SLAVE_IDS)
 SFTP_USER = "demo.sftp"
 SFTP_PASSWORD = "demo-sftp-password"
-SFTP_TRANSPORT_LOGGER = "tatacliq_sandbox.sftp_server.transport"
-
-
-class _ClientResetFilter(logging.Filter):
-    """Drop the sandbox SFTP server's error record for a client's closed socket.
-
-    The client closes its socket right after closing the SFTP channel, and
-    paramiko on the server side logs the reset at ERROR, which a test run
-    would count as a failure although nothing failed.
-    """
-
-    def filter(self, record):
-        return not record.getMessage().startswith(
-            "Socket exception: Connection reset by peer"
-        )
 
 
 class InventoryCase(TataCliqCase):
@@ -48,11 +31,6 @@ class InventoryCase(TataCliqCase):
         cls.addClassCleanup(cls.sandbox.stop)
         # Pick up uploads quickly, so a push reads its result in the same run.
         cls.sandbox.sftp.scan_interval = 0.2
-        # NOTE: remove once the SFTP exchange closes its session without a reset.
-        transport_logger = logging.getLogger(SFTP_TRANSPORT_LOGGER)
-        reset_filter = _ClientResetFilter()
-        transport_logger.addFilter(reset_filter)
-        cls.addClassCleanup(transport_logger.removeFilter, reset_filter)
 
     @classmethod
     def setUpClass(cls):
