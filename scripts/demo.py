@@ -27,7 +27,6 @@ ODOO_PORT = 8069
 # The demo channel's base URL in the addon's demo data points at this port.
 SANDBOX_PORT = 8870
 SANDBOX_SFTP_PORT = 8871
-SYNC_CRON_XMLID = ("tatacliq_connector", "ir_cron_tatacliq_sync_orders")
 DEMO_CHANNEL_XMLID = ("tatacliq_connector", "demo_channel_tship")
 LOGIN = "admin"
 PASSWORD = "admin"  # Odoo's default admin password on a demo database.
@@ -185,16 +184,15 @@ def install_addon(odoo: odoo_env.Odoo, dbname: str, log_path: Path) -> None:
 
 
 def postpone_sync_cron(dbname: str) -> None:
-    """Move the order sync cron's next run 15 minutes ahead.
+    """Move the next run of every channel's order sync action 15 minutes ahead.
 
     Otherwise the cron, due as soon as the server starts, can import the
     orders just before the demo's own sync, which then reports none.
     """
-    module, name = SYNC_CRON_XMLID
     odoo_env.psql(
         "UPDATE ir_cron SET nextcall = (now() AT TIME ZONE 'UTC') "
-        "+ interval '15 minutes' WHERE id IN (SELECT res_id FROM ir_model_data "
-        f"WHERE module = '{module}' AND name = '{name}')",
+        "+ interval '15 minutes' WHERE id IN "
+        "(SELECT order_cron_id FROM tatacliq_channel)",
         dbname,
     )
 

@@ -23,6 +23,7 @@
         "views/tatacliq_product_mapping_views.xml",
         "views/tatacliq_api_log_views.xml",
         "views/tatacliq_channel_views.xml",
+        "views/tatacliq_channel_cron_views.xml",
         "views/tatacliq_exception_views.xml",
         "views/sale_order_views.xml",
         "wizards/tatacliq_fetch_order_views.xml",

@@ -9,6 +9,7 @@ from . import sale_order_line
 from . import tatacliq_exception
 from . import tatacliq_order_builder
 from . import tatacliq_channel_import
+from . import tatacliq_channel_cron
 from . import tatacliq_inventory_state
 from . import tatacliq_inventory_change
 from . import tatacliq_reconciliation_line

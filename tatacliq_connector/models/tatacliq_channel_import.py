@@ -82,7 +82,9 @@ class TataCliqChannel(models.Model):
 
     @api.model
     def _cron_sync_orders(self):
-        """Sync every active channel; used by the scheduled action.
+        """Sync the channels of ``self``, else every active channel.
+
+        Each channel's scheduled action calls this on its own channel.
 
         A channel that another server is syncing is skipped. Progress goes to
         the scheduled action as orders read (done) and an estimate of orders
@@ -90,7 +92,7 @@ class TataCliqChannel(models.Model):
         A failed channel does not stop the others; it is tried again at the
         next scheduled run.
         """
-        channels = self.search([])
+        channels = self or self.search([])
         done = 0
         for index, channel in enumerate(channels):
             channels_left = len(channels) - index - 1

@@ -13,3 +13,4 @@ from . import test_manifest
 from . import test_cancellation
 from . import test_hopping
 from . import test_returns
+from . import test_channel_cron

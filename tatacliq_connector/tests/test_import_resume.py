@@ -96,12 +96,10 @@ class TestImportResume(ImportCase):
             {"active": False}
         )
         self.seed(*make_orders(12))
-        cron = self.env.ref("tatacliq_connector.ir_cron_tatacliq_sync_orders")
+        cron = self.channel.order_cron_id
         progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
 
-        self.env["tatacliq.channel"].with_context(
-            ir_cron_progress_id=progress.id
-        )._cron_sync_orders()
+        self.channel.with_context(ir_cron_progress_id=progress.id)._cron_sync_orders()
 
         self.assertEqual(progress.done, 12)
         self.assertEqual(progress.remaining, 0)
