@@ -1,10 +1,13 @@
 import json
 import logging
 import re
+from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
+
+from tatacliq.redact import redact_url
 
 _logger = logging.getLogger(__name__)
 
@@ -240,6 +243,42 @@ class TataCliqChannel(models.Model):
     def _check_route_overrides(self):
         for channel in self:
             channel._get_route_overrides()
+
+    @api.constrains("base_url")
+    def _check_base_url(self):
+        # The client refuses these URLs only when it connects; a scheduled
+        # sync would then fail on every run instead of at the form.
+        for channel in self:
+            try:
+                parts = urlsplit(channel.base_url or "")
+                parts.port  # noqa: B018 - raises ValueError on a bad port
+            except ValueError:
+                parts = urlsplit("")
+            problem = None
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                problem = _("use http:// or https:// followed by the host name")
+            elif parts.username is not None or parts.password is not None:
+                problem = _(
+                    "it contains a user name or password; remove them, the channel "
+                    "signs in with its slave login and API key"
+                )
+            elif parts.query or parts.fragment:
+                problem = _("remove the query (?...) or fragment (#...)")
+            if problem:
+                url = channel.base_url or ""
+                try:
+                    url = redact_url(url)
+                except ValueError:
+                    url = "***@" + url.rsplit("@", 1)[1] if "@" in url else url
+                raise ValidationError(
+                    _(
+                        "Invalid API base URL %(url)s on channel %(channel)s: "
+                        "%(problem)s, for example https://host.example.",
+                        url=url,
+                        channel=channel.name,
+                        problem=problem,
+                    )
+                )
 
     @api.constrains("company_id")
     def _check_company_of_locations(self):
