@@ -88,6 +88,18 @@ class TataCliqChannel(models.Model):
             ]
         )
         if mappings:
+            archived = mappings.product_id.filtered(lambda product: not product.active)
+            if archived and archived == mappings.product_id:
+                message = _(
+                    "Article number %(sku)s is mapped on channel %(channel)s to "
+                    "%(products)s, which is archived. Restore the product or map "
+                    "the article number to another product, then process the "
+                    "order again.",
+                    sku=key,
+                    channel=self.name,
+                    products=", ".join(archived.mapped("display_name")),
+                )
+                return ProductLookup(key, Product, mappings, Product, message)
             return self._product_lookup_result(
                 key, mappings.product_id, mappings, _("product mappings")
             )

@@ -83,6 +83,22 @@ class TataCliqProductMapping(models.Model):
                     )
                 )
 
+    @api.constrains("product_id")
+    def _check_product_type(self):
+        # A service or combo has no stock: the order could not be shipped and
+        # its quantity could not be pushed to the marketplace.
+        for mapping in self:
+            if mapping.product_id.type != "consu":
+                raise ValidationError(
+                    _(
+                        "Article number %(sku)s cannot be mapped to %(product)s: "
+                        "it is not a goods product. Map it to a product of type "
+                        "Goods.",
+                        sku=mapping.article_number,
+                        product=mapping.product_id.display_name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
