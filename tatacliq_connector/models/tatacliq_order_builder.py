@@ -15,6 +15,7 @@ from datetime import timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import Command, _, api, fields, models
+from odoo.tools.sql import escape_psql
 
 from tatacliq.models import STATUS_CODES
 
@@ -207,6 +208,9 @@ class TataCliqOrderBuilder(models.AbstractModel):
             warehouses[line.transaction_id] = warehouse
             if problem:
                 line_problems.setdefault(line.transaction_id, []).append(problem)
+            problem = self._check_seller(run, order, line)
+            if problem:
+                line_problems.setdefault(line.transaction_id, []).append(problem)
 
         if order_wise:
             groups = self._group_lines_order_wise(order, lines, warehouses)
@@ -278,6 +282,29 @@ class TataCliqOrderBuilder(models.AbstractModel):
                 "or click Process again to fetch it now.",
                 order=order.order_no,
                 missing=", ".join(missing),
+            ),
+        )
+
+    @api.model
+    def _check_seller(self, run, order, line):
+        seller_id = (line.seller_id or "").strip()
+        channel = run.channel
+        if not seller_id or seller_id == channel.seller_id:
+            return None
+        return Problem(
+            "other",
+            line.transaction_id,
+            _(
+                "Transaction %(transaction)s of order %(order)s is for seller "
+                "%(seller)s, not for seller %(channel_seller)s of channel "
+                "%(channel)s, so it was not imported. Check the order in the Tata "
+                "CLiQ seller portal and ask the account manager to correct it, "
+                "then click Process again.",
+                transaction=line.transaction_id,
+                order=order.order_no,
+                seller=seller_id,
+                channel_seller=channel.seller_id,
+                channel=channel.name,
             ),
         )
 
@@ -393,6 +420,23 @@ class TataCliqOrderBuilder(models.AbstractModel):
         customer = self._find_or_create_customer(run, billing)
         invoice = self._find_or_create_contact(run, customer, billing, "invoice")
         shipping = self._find_or_create_contact(run, customer, delivery, "delivery")
+        for address, contact in ((delivery, shipping), (billing, invoice)):
+            if (address.state_code or "").strip() and not contact.state_id:
+                # The address stays usable (the pincode locates it), but the
+                # state decides between CGST+SGST and IGST, so it is reported.
+                _logger.warning(
+                    "Tata CLiQ order %s on channel %s (id %s): state %r of the "
+                    "%s address is not a known GST state code or state of "
+                    "country %s; contact %s (id %s) has no state",
+                    order.order_no,
+                    run.channel.name,
+                    run.channel.id,
+                    address.state_code,
+                    address.address_type or "",
+                    address.country or "IN",
+                    contact.display_name,
+                    contact.id,
+                )
         return customer, invoice, shipping
 
     @api.model
@@ -468,10 +512,15 @@ class TataCliqOrderBuilder(models.AbstractModel):
 
     @api.model
     def _get_country(self, run, iso_code):
-        code = (iso_code or "IN").strip().upper()
+        code = (iso_code or "IN").strip().upper() or "IN"
+        Country = self.env["res.country"]
+        # Some addresses carry the country name ("India") instead of its code.
         return run.cached(
             ("country", code),
-            lambda: self.env["res.country"].search([("code", "=", code)], limit=1),
+            lambda: (
+                Country.search([("code", "=", code)], limit=1)
+                or Country.search([("name", "=ilike", escape_psql(code))], limit=1)
+            ),
         )
 
     @api.model
@@ -489,10 +538,20 @@ class TataCliqOrderBuilder(models.AbstractModel):
             code = GST_STATE_CODES.get(code.zfill(2))
             if not code:
                 return State
+        # Some addresses carry the state name ("Maharashtra") instead of a code.
         return run.cached(
             ("state", code),
-            lambda: State.search(
-                [("country_id", "=", country.id), ("code", "=", code)], limit=1
+            lambda: (
+                State.search(
+                    [("country_id", "=", country.id), ("code", "=", code)], limit=1
+                )
+                or State.search(
+                    [
+                        ("country_id", "=", country.id),
+                        ("name", "=ilike", escape_psql(code)),
+                    ],
+                    limit=1,
+                )
             ),
         )
 
