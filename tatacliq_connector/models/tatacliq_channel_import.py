@@ -350,7 +350,10 @@ class TataCliqChannel(models.Model):
     # Import of orders
 
     def _get_imported_lines(self, orders):
-        """Return ``{(transaction id, slave id): (line id, status)}`` in one query."""
+        """Return ``{(transaction id, slave id): (line id, status, order no)}``.
+
+        One query for all the orders.
+        """
         transaction_ids = sorted(
             {line.transaction_id for order in orders for line in order.lines}
         )
@@ -362,21 +365,27 @@ class TataCliqChannel(models.Model):
                 "tatacliq_transaction_id",
                 "tatacliq_slave_id",
                 "tatacliq_status_code",
+                "order_id",
             ]
         )
+        self.env["sale.order"].flush_model(["tatacliq_order_no"])
         self.env.cr.execute(
             """
-            SELECT id, tatacliq_transaction_id, COALESCE(tatacliq_slave_id, ''),
-                   tatacliq_status_code
-              FROM sale_order_line
-             WHERE tatacliq_channel_id = %s
-               AND tatacliq_transaction_id = ANY(%s)
+            SELECT line.id, line.tatacliq_transaction_id,
+                   COALESCE(line.tatacliq_slave_id, ''),
+                   line.tatacliq_status_code, so.tatacliq_order_no
+              FROM sale_order_line line
+              JOIN sale_order so ON so.id = line.order_id
+             WHERE line.tatacliq_channel_id = %s
+               AND line.tatacliq_transaction_id = ANY(%s)
             """,
             [self.id, transaction_ids],
         )
         return {
-            (transaction_id, slave_id): (line_id, status)
-            for line_id, transaction_id, slave_id, status in self.env.cr.fetchall()
+            (transaction_id, slave_id): (line_id, status, order_no)
+            for line_id, transaction_id, slave_id, status, order_no in (
+                self.env.cr.fetchall()
+            )
         }
 
     def _import_items(self, items, existing, run, close_when_skipped=False):
@@ -404,12 +413,23 @@ class TataCliqChannel(models.Model):
 
         new_lines = []
         status_changes = {}
+        other_orders = {}
         for line in order.lines:
             known = existing.get((line.transaction_id, line.slave_id or ""))
             if known is None:
                 new_lines.append(line)
+            elif known[2] and known[2] != order.order_no:
+                other_orders[line.transaction_id] = known[2]
             elif line.status and known[1] != line.status:
                 status_changes.setdefault(line.status, []).append(known[0])
+        if new_lines:
+            other_orders.update(self._find_other_orders(order, new_lines))
+        if other_orders:
+            # A transaction belongs to one order: importing it again, or
+            # applying its status to the other order's line, would duplicate
+            # or corrupt what is already imported.
+            self._register_shared_transactions(order, other_orders, run)
+            return
         if status_changes:
             self._update_line_statuses(status_changes, run)
         if not new_lines:
@@ -445,12 +465,73 @@ class TataCliqChannel(models.Model):
         for sale_order in outcome.sale_orders:
             for line in sale_order.order_line.filtered("tatacliq_transaction_id"):
                 key = (line.tatacliq_transaction_id, line.tatacliq_slave_id or "")
-                existing[key] = (line.id, line.tatacliq_status_code)
+                existing[key] = (
+                    line.id,
+                    line.tatacliq_status_code,
+                    sale_order.tatacliq_order_no,
+                )
         run.lines_imported += outcome.lines_imported
         run.sale_orders_created += len(outcome.sale_orders)
         for problem in outcome.problems:
             self._register_problem(problem, order.order_no, order.raw, run)
         self._close_resolved_exceptions(order, outcome.problem_keys, run.trigger)
+
+    def _find_other_orders(self, order, lines):
+        """Return ``{transaction id: order number}`` of lines of another order.
+
+        Looks for ``lines`` imported on this channel with another marketplace
+        order, whatever their slave id.
+        """
+        self.env["sale.order.line"].flush_model(
+            ["tatacliq_channel_id", "tatacliq_transaction_id", "order_id"]
+        )
+        self.env["sale.order"].flush_model(["tatacliq_order_no"])
+        self.env.cr.execute(
+            """
+            SELECT line.tatacliq_transaction_id, so.tatacliq_order_no
+              FROM sale_order_line line
+              JOIN sale_order so ON so.id = line.order_id
+             WHERE line.tatacliq_channel_id = %s
+               AND line.tatacliq_transaction_id = ANY(%s)
+               AND so.tatacliq_order_no IS NOT NULL
+               AND so.tatacliq_order_no != %s
+            """,
+            [self.id, sorted({line.transaction_id for line in lines}), order.order_no],
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _register_shared_transactions(self, order, other_orders, run):
+        run.orders_failed += 1
+        parts = []
+        for transaction_id, other_order in sorted(other_orders.items()):
+            parts.append(
+                _(
+                    "%(transaction)s (imported with order %(other)s)",
+                    transaction=transaction_id,
+                    other=other_order,
+                )
+            )
+        shared = ", ".join(parts)
+        _logger.warning(
+            "Tata CLiQ order %s on channel %s (id %s) not imported: its "
+            "transaction(s) %s belong to another imported order",
+            order.order_no,
+            self.name,
+            self.id,
+            shared,
+        )
+        message = _(
+            "Order %(order)s lists transaction(s) %(shared)s. A transaction "
+            "belongs to one order, so nothing of order %(order)s was imported "
+            "and the imported order is unchanged. Check both orders in the Tata "
+            "CLiQ seller portal and ask the account manager which one is right; "
+            "once the marketplace corrects the order, click Process again.",
+            order=order.order_no,
+            shared=shared,
+        )
+        self._register_problem(
+            Problem("other", order.order_no, message), order.order_no, order.raw, run
+        )
 
     def _update_line_statuses(self, status_changes, run):
         Line = self.env["sale.order.line"]
