@@ -13,4 +13,5 @@ from . import test_manifest
 from . import test_cancellation
 from . import test_hopping
 from . import test_returns
+from . import test_bad_input
 from . import test_channel_cron
