@@ -106,7 +106,7 @@ class TataCliqChannel(models.Model):
         if run is not None:
             # Cancellations come after the orders, so a line imported by this
             # sync can be cancelled by the same sync.
-            self._sync_cancellations(trigger=trigger)
+            run.feed_runs.append(self._sync_cancellations(trigger=trigger))
         return run
 
     def _sync_cancellations(self, trigger="manual sync"):

@@ -60,13 +60,17 @@ class TataCliqChannel(models.Model):
                 ),
                 "warning",
             )
-        if run.error:
+        message = self.last_sync_message
+        failed_feeds = [feed_run for feed_run in run.feed_runs if feed_run.error]
+        for feed_run in failed_feeds:
+            message += "\n" + self[f"last_{feed_run.feed}_sync_message"]
+        if run.error or failed_feeds:
             kind = "danger"
         elif run.problems_found:
             kind = "warning"
         else:
             kind = "success"
-        return self._notification(_("Order sync"), self.last_sync_message, kind)
+        return self._notification(_("Order sync"), message, kind)
 
     def action_fetch_order(self):
         """Open the wizard that imports one order by its number."""

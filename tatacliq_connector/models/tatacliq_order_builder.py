@@ -142,6 +142,9 @@ class ImportRun:
         self.pages_read = 0
         self.total_pages = 0
         self.error = None  # message of the error that stopped the run
+        # Feed reads run after the orders by the same sync (``FeedRun``), so
+        # the result shown to the user includes their errors.
+        self.feed_runs = []
         self.cache = {}
 
     @property

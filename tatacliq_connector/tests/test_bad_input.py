@@ -379,3 +379,55 @@ class TestBadInput(ImportCase):
             self.imported_transaction_counts(),
             {f"2735700008100081{index}": 1 for index in range(3)},
         )
+
+    def seed_one(self, order_no, transaction_id):
+        self.seed(
+            make_order(order_no, [make_order_line(transaction_id, "KURTA-BLU-M")])
+        )
+
+    def test_cancellation_feed_fault_shown_by_order_sync(self):
+        self.seed_one("8100-0000-000091", "27357000081000911")
+        self.sandbox.faults.inject("cancellations", "5xx", times=10)
+        with mute_logger(
+            IMPORT_LOGGER,
+            "odoo.addons.tatacliq_connector.models.tatacliq_channel_hopping",
+            "tatacliq.client",
+        ):
+            action = self.channel.action_sync_orders()
+
+        self.assertEqual(len(self.order_line("27357000081000911")), 1)
+        params = action["params"]
+        self.assertEqual(params["type"], "danger", params)
+        self.assertIn("cancellation", params["message"].lower())
+        self.assertIn("stopped early", self.channel.last_cancellation_sync_message)
+
+    def test_return_feed_fault_shown(self):
+        self.sandbox.faults.inject("returns", "5xx", times=10)
+        with mute_logger(
+            "odoo.addons.tatacliq_connector.models.tatacliq_channel_hopping",
+            "tatacliq.client",
+        ):
+            action = self.channel.action_sync_returns()
+
+        self.assertEqual(action["params"]["type"], "danger", action["params"])
+        self.assertIn("stopped early", action["params"]["message"])
+
+    def test_malformed_orders_page_keeps_earlier_pages(self):
+        self.channel.page_size = 1
+        for index in range(3):
+            self.seed_one(f"8100-0000-00010{index}", f"2735700008100101{index}")
+        # The first page reads fine, the second is garbage on every attempt.
+        self.sandbox.faults.inject("orders_list", "slow", times=1, delay=0)
+        self.sandbox.faults.inject("orders_list", "malformed", times=10)
+        with mute_logger(IMPORT_LOGGER, "tatacliq.client"):
+            action = self.channel.action_sync_orders()
+
+        self.assertEqual(action["params"]["type"], "danger", action["params"])
+        self.assertIn("stopped early", self.channel.last_sync_message)
+        counts = self.imported_transaction_counts()
+        self.assertTrue(counts)
+        self.assertEqual(set(counts.values()), {1})
+        self.sandbox.faults.clear()
+        self.sync()
+        self.assertEqual(len(self.imported_transaction_counts()), 3)
+        self.assertEqual(set(self.imported_transaction_counts().values()), {1})
