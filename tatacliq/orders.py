@@ -5,14 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from . import codecs
-from .errors import MalformedResponseError, MarketplaceError
+from .errors import MarketplaceError
 from .models import Order, OrderDecodeFailure, OrdersPage
-
-# The marketplace's maximum page size of the order list.
-MAX_PAGE_SIZE = 500
-# More pages than this (50 million orders at the maximum page size) is a
-# broken response; following it would request pages without end.
-MAX_TOTAL_PAGES = 100_000
+from .paging import check_page_size, iter_pages
 
 
 class OrdersMixin:
@@ -23,20 +18,14 @@ class OrdersMixin:
 
         A response without ``totalPages`` is the only page.
         """
-        if not 1 <= int(page_size) <= MAX_PAGE_SIZE:
-            raise ValueError(
-                f"Invalid page size {page_size}; use 1 to {MAX_PAGE_SIZE}."
-            )
-        page = 1
-        while True:
-            payload = self.call(
-                "orders_list", query={"page": page, "pageSize": int(page_size)}
-            )
-            total_pages = _total_pages(payload)
-            yield _orders_page(payload, page, total_pages)
-            if page >= total_pages:
-                return
-            page += 1
+        page_size = check_page_size(page_size)
+        yield from iter_pages(
+            "orders_list",
+            lambda page: self.call(
+                "orders_list", query={"page": page, "pageSize": page_size}
+            ),
+            _orders_page,
+        )
 
     def get_order(self, order_no: str) -> OrdersPage:
         """Fetch one order; raise ``MarketplaceError`` when it is not found."""
@@ -53,23 +42,6 @@ class OrdersMixin:
                 status=200,
             )
         return page
-
-
-def _total_pages(payload: dict) -> int:
-    value = codecs.clean(payload.get("totalPages"))
-    if value is None:
-        return 1
-    try:
-        total = int(str(value))
-    except ValueError:
-        total = -1
-    if not 0 <= total <= MAX_TOTAL_PAGES:
-        raise MalformedResponseError(
-            f"orders_list: invalid totalPages {value!r}; expected a whole number "
-            f"from 0 to {MAX_TOTAL_PAGES}.",
-            route="orders_list",
-        )
-    return total
 
 
 def _orders_page(payload: dict, page: int, total_pages: int) -> OrdersPage:

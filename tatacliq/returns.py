@@ -24,11 +24,12 @@ from .codecs import (
     parse_text,
     register_list_elements,
 )
-from .errors import DecodingError, MalformedResponseError
+from .errors import DecodingError
 from .fulfilment import LineResult
 from .inventory import as_list
 from .models import status_name
-from .orders import MAX_TOTAL_PAGES
+from .paging import MAX_PAGE_SIZE as MAX_PAGE_SIZE
+from .paging import check_page_size, iter_pages
 
 CANCELLATION = "cancellation"
 RETURN = "return"
@@ -51,7 +52,6 @@ CANCELLATION_STATUSES = (
     "ODREALOC",
 )
 RETURN_TYPES = {"CR": "Customer return", "RTO": "Return to origin"}
-MAX_PAGE_SIZE = 500
 
 
 @dataclass(frozen=True)
@@ -303,23 +303,6 @@ def _decode_page(payload: dict, element: str, decoder, page: int, total: int):
     return FeedPage(records, failures, page, total)
 
 
-def _total_pages(route_name: str, payload: dict) -> int:
-    value = clean(payload.get("totalPages"))
-    if value is None:
-        return 1
-    try:
-        total = int(str(value))
-    except ValueError:
-        total = -1
-    if not 0 <= total <= MAX_TOTAL_PAGES:
-        raise MalformedResponseError(
-            f"{route_name}: invalid totalPages {value!r}; expected a whole number "
-            f"from 0 to {MAX_TOTAL_PAGES}.",
-            route=route_name,
-        )
-    return total
-
-
 def format_from_date(value: datetime | date | str | None) -> str | None:
     """Return ``fromDate`` as the marketplace expects it (India time).
 
@@ -384,22 +367,17 @@ class ReturnsMixin:
             yield from _records_or_raise(page)
 
     def _feed_pages(self, route_name, element, decoder, from_date, page_size):
-        if not 1 <= int(page_size) <= MAX_PAGE_SIZE:
-            raise ValueError(
-                f"Invalid page size {page_size}; use 1 to {MAX_PAGE_SIZE}."
-            )
-        query = {"pageSize": int(page_size)}
+        query = {"pageSize": check_page_size(page_size)}
         since = format_from_date(from_date)
         if since is not None:
             query["fromDate"] = since
-        page = 1
-        while True:
-            payload = self.call(route_name, query={**query, "page": page})
-            total_pages = _total_pages(route_name, payload)
-            yield _decode_page(payload, element, decoder, page, total_pages)
-            if page >= total_pages:
-                return
-            page += 1
+        yield from iter_pages(
+            route_name,
+            lambda page: self.call(route_name, query={**query, "page": page}),
+            lambda payload, page, total: _decode_page(
+                payload, element, decoder, page, total
+            ),
+        )
 
     # Seller cancellation -----------------------------------------------------
 
