@@ -32,6 +32,17 @@ FAILURE = "FAILURE"
 # Element names of the observed inventory payload, also the CSV header of an
 # SFTP upload.
 ITEM_FIELDS = ("SKU", "SlaveID", "Inventory", "SafetyStock")
+# Columns of the inventory report file.
+REPORT_FIELDS = (
+    "SKU",
+    "SlaveID",
+    "Inventory",
+    "SafetyStock",
+    "Sold",
+    "Available",
+    "Delisted",
+    "LastUpdated",
+)
 PUSH_ROOT = "InventoryUpdate"
 DEFAULT_BATCH_SIZE = 500
 # Stock counts of a report: ASCII digits only, at most the largest value of

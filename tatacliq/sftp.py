@@ -39,6 +39,7 @@ from .errors import AuthenticationError, TataCliqError, TransientError
 from .inventory import (
     FAILURE,
     ITEM_FIELDS,
+    REPORT_FIELDS,
     SUCCESS,
     InventoryItem,
     InventoryItemResult,
@@ -57,16 +58,6 @@ DEFAULT_REPORT_DIR = "/inventory/report/"
 PART_SUFFIX = ".part"
 RESULT_SUFFIX = ".result.csv"
 RESULT_FIELDS = ("SKU", "SlaveID", "Status", "ErrorMessage")
-REPORT_FIELDS = (
-    "SKU",
-    "SlaveID",
-    "Inventory",
-    "SafetyStock",
-    "Sold",
-    "Available",
-    "Delisted",
-    "LastUpdated",
-)
 REJECTED = "REJECTED"
 # Maximum size of a result or report file read, in bytes. An upload has at
 # most 100,000 lines, so its result file is about 10 MB (an estimate at 100

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tatacliq.inventory import REPORT_FIELDS as REPORT_FIELDS
+
 from ..clock import india_time
 from ..errors import ApiError, not_found
 from ..registry import handles
@@ -25,16 +27,6 @@ FAILURE = "FAILURE"
 # Items per push request the marketplace accepts (defined).
 MAX_ITEMS_PER_REQUEST = 500
 DELISTED_MESSAGE = "Product Delisted or Removed in Inventory Push"
-REPORT_FIELDS = (
-    "SKU",
-    "SlaveID",
-    "Inventory",
-    "SafetyStock",
-    "Sold",
-    "Available",
-    "Delisted",
-    "LastUpdated",
-)
 # Line statuses in which the unit went back to the location's stock.
 RELEASED_STATUSES = frozenset(
     {"ORDREJEC", "ORDCANCL", "CLONCANC", "REFUINIT", "REFINPRO", "REFCLOSE", "ODREALOC"}
