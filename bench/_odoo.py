@@ -242,6 +242,45 @@ def fresh_environment(template: str, name: str, keep: bool = False, su: bool = F
         yield env
 
 
+def tship_channel_values(
+    env, sandbox_url, seller, slave_id, warehouse, api_version, mappings
+) -> dict:
+    """Return the shared create values of a benchmark TSHIP channel.
+
+    The channel logs in as ``seller`` (a sandbox ``Seller``) at
+    ``sandbox_url``, has one location ``slave_id`` at ``warehouse`` and maps
+    each ``(article number, product)`` pair of ``mappings``.
+    """
+    return {
+        "company_id": env.company.id,
+        "fulfillment_model": "tship",
+        "base_url": sandbox_url,
+        "warehouse_id": warehouse.id,
+        "api_version": api_version,
+        "seller_id": seller.seller_id,
+        "seller_code": seller.seller_code,
+        "username": seller.username,
+        "password": seller.password,
+        "api_key": seller.api_key,
+        "api_secret": seller.api_secret,
+        "location_ids": [
+            (
+                0,
+                0,
+                {
+                    "slave_id": slave_id,
+                    "name": "Main warehouse",
+                    "warehouse_id": warehouse.id,
+                },
+            )
+        ],
+        "mapping_ids": [
+            (0, 0, {"article_number": sku, "product_id": product.id})
+            for sku, product in mappings
+        ],
+    }
+
+
 def drop_databases(names) -> None:
     """Drop the databases ``names`` and their filestores; missing ones are fine."""
     for name in names:

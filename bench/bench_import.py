@@ -142,34 +142,20 @@ def create_channel(env, sandbox_url, args):
     return env["tatacliq.channel"].create(
         {
             "name": "Tata CLiQ benchmark",
-            "company_id": company.id,
-            "fulfillment_model": "tship",
-            "base_url": sandbox_url,
-            "warehouse_id": warehouse.id,
-            "api_version": args.api_version,
+            **_odoo.tship_channel_values(
+                env,
+                sandbox_url,
+                SELLER,
+                WAREHOUSE_SLAVE_ID,
+                warehouse,
+                args.api_version,
+                [
+                    (item.sku, product)
+                    for item, product in zip(DEFAULT_CATALOGUE, products, strict=True)
+                ],
+            ),
             "page_size": args.page_size,
             "batch_size": args.batch_size,
-            "seller_id": SELLER.seller_id,
-            "seller_code": SELLER.seller_code,
-            "username": SELLER.username,
-            "password": SELLER.password,
-            "api_key": SELLER.api_key,
-            "api_secret": SELLER.api_secret,
-            "location_ids": [
-                (
-                    0,
-                    0,
-                    {
-                        "slave_id": WAREHOUSE_SLAVE_ID,
-                        "name": "Main warehouse",
-                        "warehouse_id": warehouse.id,
-                    },
-                )
-            ],
-            "mapping_ids": [
-                (0, 0, {"article_number": item.sku, "product_id": product.id})
-                for item, product in zip(DEFAULT_CATALOGUE, products, strict=True)
-            ],
         }
     )
 

@@ -135,31 +135,17 @@ def create_channel(env, sandbox_url, args):
     return env["tatacliq.channel"].create(
         {
             "name": "Tata CLiQ pack benchmark",
-            "company_id": env.company.id,
-            "fulfillment_model": "tship",
-            "base_url": sandbox_url,
-            "warehouse_id": warehouse.id,
-            "api_version": args.api_version,
+            **_odoo.tship_channel_values(
+                env,
+                sandbox_url,
+                SELLER,
+                WAREHOUSE_SLAVE_ID,
+                warehouse,
+                args.api_version,
+                [(SKU, product)],
+            ),
             "use_marketplace_invoice": True,
             "use_shipping_label": True,
-            "seller_id": SELLER.seller_id,
-            "seller_code": SELLER.seller_code,
-            "username": SELLER.username,
-            "password": SELLER.password,
-            "api_key": SELLER.api_key,
-            "api_secret": SELLER.api_secret,
-            "location_ids": [
-                (
-                    0,
-                    0,
-                    {
-                        "slave_id": WAREHOUSE_SLAVE_ID,
-                        "name": "Main warehouse",
-                        "warehouse_id": warehouse.id,
-                    },
-                )
-            ],
-            "mapping_ids": [(0, 0, {"article_number": SKU, "product_id": product.id})],
         }
     )
 
