@@ -230,6 +230,9 @@ def point_channel_at_sandbox(rpc: JsonRpc, channel_id: int, args) -> None:
 
 
 def sync_and_summarize(rpc: JsonRpc, channel_id: int, odoo_url: str) -> None:
+    # Test the connection first, as a user would, so the dashboard shows the
+    # channel's connection status instead of "Not tested".
+    rpc.execute("tatacliq.channel", "action_test_connection", [channel_id])
     started = time.monotonic()
     rpc.execute("tatacliq.channel", "action_sync_orders", [channel_id])
     elapsed = time.monotonic() - started
@@ -243,6 +246,7 @@ def sync_and_summarize(rpc: JsonRpc, channel_id: int, odoo_url: str) -> None:
             "base_url",
             "last_sync_imported",
             "last_sync_exceptions",
+            "connection_state",
             "last_sync_duration",
         ],
     )[0]
@@ -253,7 +257,8 @@ def sync_and_summarize(rpc: JsonRpc, channel_id: int, odoo_url: str) -> None:
     )
     print()
     print(f"Channel:         {channel['name']} (id {channel_id})")
-    print(f"Orders imported: {channel['last_sync_imported']}")
+    print(f"Connection:      {channel['connection_state']}")
+    print(f"Lines imported:  {channel['last_sync_imported']}")
     print(f"Exceptions:      {channel['last_sync_exceptions']}")
     print(
         f"Sync time:       {channel['last_sync_duration']} s recorded by the "
@@ -328,6 +333,10 @@ def run(args: argparse.Namespace, odoo: odoo_env.Odoo) -> None:
             if process.poll() is not None:
                 raise DemoError(f"{name} exited with code {process.returncode}")
     finally:
+        # A second Ctrl-C or SIGTERM (``timeout`` forwards one to the whole
+        # group) must not cut the cleanup short and orphan a server.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for name, process in reversed(processes):
             stop(process, name)
 
