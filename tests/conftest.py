@@ -4,7 +4,8 @@
 ``sandbox_api`` calls it with ``requests`` (not the connector's client), so
 tests of the sandbox do not depend on the client. ``make_api`` builds the same
 helpers for another seller. ``demo_credentials`` contains the demo seller's
-logins.
+logins. ``make_client`` builds demo seller clients of whichever ``sandbox``
+fixture the test uses, and logs their calls in ``records``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from pathlib import Path
 import pytest
 import requests
 import xmltodict
+from sandbox_orders import DEMO_CREDENTIALS
 
 import tatacliq_sandbox
+from tatacliq import Client
 from tatacliq_sandbox import Sandbox, demo_seller
 
 SAMPLE_ORDERS = Path(tatacliq_sandbox.__file__).parent / "samples" / "orders-v2.json"
@@ -135,3 +138,32 @@ def make_api():
 def sample_orders_path() -> Path:
     """Return the sample order file in the marketplace JSON shape."""
     return SAMPLE_ORDERS
+
+
+@pytest.fixture
+def records():
+    """Return the list that clients of ``make_client`` append their calls to."""
+    return []
+
+
+@pytest.fixture
+def make_client(sandbox, records):
+    """Return a factory of demo seller clients; ``options`` override settings."""
+    clients = []
+
+    def make(**options):
+        settings = {
+            **DEMO_CREDENTIALS,
+            "version": "V2",
+            "timeout": (2.0, 5.0),
+            "backoff": 0.01,
+            "on_call": records.append,
+            **options,
+        }
+        client = Client(sandbox.url, **settings)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()

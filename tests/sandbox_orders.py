@@ -9,9 +9,12 @@ from __future__ import annotations
 import itertools
 
 from tatacliq.client import Client
-from tatacliq_sandbox import Seller
+from tatacliq_sandbox import Seller, demo_seller
 
 _numbers = itertools.count(1)
+
+# Logins of the sandbox's demo seller, as ``Client`` keyword arguments.
+DEMO_CREDENTIALS = demo_seller().credentials()
 
 
 def make_seller(seller_id: str, *slave_ids: str, stores=None) -> Seller:

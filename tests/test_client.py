@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sandbox_orders import DEMO_CREDENTIALS
 
 import tatacliq_sandbox
 from tatacliq import Client, clear_token_cache
@@ -22,14 +23,6 @@ from tatacliq_sandbox import Sandbox, Seller
 
 SAMPLE = Path(tatacliq_sandbox.__file__).parent / "samples" / "orders-v2.json"
 SELLER_ID = "273570"
-CREDENTIALS = {
-    "seller_id": SELLER_ID,
-    "seller_code": "TCQ273570",
-    "username": "demo.slave",
-    "password": "demo-password",
-    "api_key": "demo-key",
-    "api_secret": "demo-secret",
-}
 SECRETS = ("demo-password", "demo-secret", "demo-key")
 
 
@@ -47,33 +40,6 @@ def fresh_state(sandbox):
     yield
     sandbox.faults.clear()
     sandbox.clock.reset()
-
-
-@pytest.fixture
-def records():
-    return []
-
-
-@pytest.fixture
-def make_client(sandbox, records):
-    clients = []
-
-    def make(**options):
-        settings = {
-            **CREDENTIALS,
-            "version": "V2",
-            "timeout": (2.0, 5.0),
-            "backoff": 0.01,
-            "on_call": records.append,
-            **options,
-        }
-        client = Client(sandbox.url, **settings)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 @pytest.fixture
@@ -587,13 +553,14 @@ def test_failing_callback_does_not_break_call(make_client, sample_orders, caplog
 @pytest.mark.parametrize("base_url", ["", "ftp://host", "127.0.0.1:8870"])
 def test_invalid_base_url(base_url):
     with pytest.raises(ValueError, match="base URL"):
-        Client(base_url, **CREDENTIALS)
+        Client(base_url, **DEMO_CREDENTIALS)
 
 
 def test_missing_credentials():
     with pytest.raises(ValueError, match="password, API secret"):
         Client(
-            "http://127.0.0.1:1", **{**CREDENTIALS, "password": "", "api_secret": ""}
+            "http://127.0.0.1:1",
+            **{**DEMO_CREDENTIALS, "password": "", "api_secret": ""},
         )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import tatacliq_sandbox
-from tatacliq import Client, clear_token_cache
+from tatacliq import clear_token_cache
 from tatacliq.errors import (
     AuthenticationError,
     MarketplaceError,
@@ -22,14 +22,6 @@ SAMPLE = Path(tatacliq_sandbox.__file__).parent / "samples" / "orders-v2.json"
 SELLER_ID = "273570"
 WAREHOUSE, STORE_1, STORE_2 = "273570-WH01", "273570-ST01", "273570-ST02"
 LOCATIONS = (WAREHOUSE, STORE_1, STORE_2)
-CREDENTIALS = {
-    "seller_id": SELLER_ID,
-    "seller_code": "TCQ273570",
-    "username": "demo.slave",
-    "password": "demo-password",
-    "api_key": "demo-key",
-    "api_secret": "demo-secret",
-}
 
 
 @pytest.fixture(scope="module")
@@ -46,33 +38,6 @@ def fresh_state(sandbox):
     clear_token_cache()
     yield
     sandbox.faults.clear()
-
-
-@pytest.fixture
-def records():
-    return []
-
-
-@pytest.fixture
-def make_client(sandbox, records):
-    clients = []
-
-    def make(**options):
-        settings = {
-            **CREDENTIALS,
-            "version": "V2",
-            "timeout": (2.0, 5.0),
-            "backoff": 0.01,
-            "on_call": records.append,
-            **options,
-        }
-        client = Client(sandbox.url, **settings)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 def items_for(skus, locations=LOCATIONS, inventory=10, safety_stock=2):

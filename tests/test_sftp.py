@@ -9,6 +9,7 @@ import time
 
 import paramiko
 import pytest
+from sandbox_orders import DEMO_CREDENTIALS
 
 from tatacliq import Client, clear_token_cache
 from tatacliq.errors import AuthenticationError, ProductDelistedError, TransientError
@@ -38,14 +39,6 @@ SELLER_ID = "273570"
 WAREHOUSE, STORE_1, STORE_2 = "273570-WH01", "273570-ST01", "273570-ST02"
 UPLOAD = "/inventory/upload/"
 RESULT = "/inventory/result/"
-CREDENTIALS = {
-    "seller_id": SELLER_ID,
-    "seller_code": "TCQ273570",
-    "username": "demo.slave",
-    "password": "demo-password",
-    "api_key": "demo-key",
-    "api_secret": "demo-secret",
-}
 
 
 @pytest.fixture(scope="module")
@@ -289,7 +282,7 @@ def test_result_pending_is_transient(exchange):
 
 
 def test_report_file_matches_api(sandbox, exchange):
-    client = Client(sandbox.url, **CREDENTIALS, version="V2", backoff=0.01)
+    client = Client(sandbox.url, **DEMO_CREDENTIALS, version="V2", backoff=0.01)
     client.push_inventory(
         [InventoryItem("KURTA-BLU-M", STORE_1, 10, 2), InventoryItem("B", STORE_1, 1)]
     )
