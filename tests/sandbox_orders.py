@@ -84,14 +84,15 @@ def make_line(seller_id: str, slave_id: str, sku: str = "KURTA-BLU-M", **fields)
     return line
 
 
-def seed_order(sandbox, seller_id: str, *lines: dict) -> tuple[str, list[str]]:
-    """Seed one order holding ``lines``; return its number and transaction ids."""
-    number = next(_numbers)
-    order_no = f"9{number:03d}-5000-{number:06d}"
-    order = {
+def order_payload(order_no: str, lines, **fields) -> dict:
+    """Return a prepaid order of ``lines`` delivered in Pune.
+
+    ``fields`` add order fields, such as ``orderDate``.
+    """
+    return {
         "orderNo": order_no,
         "orderType": "01",
-        "orderDate": "2026-11-28 14:05:33",
+        **fields,
         "addressInfo": [
             {
                 "addressType": "DA",
@@ -107,6 +108,13 @@ def seed_order(sandbox, seller_id: str, *lines: dict) -> tuple[str, list[str]]:
         "paymentInfo": [{"paymentCost": "1299.00", "paymentMode": "Prepaid"}],
         "orderLine": list(lines),
     }
+
+
+def seed_order(sandbox, seller_id: str, *lines: dict) -> tuple[str, list[str]]:
+    """Seed one order holding ``lines``; return its number and transaction ids."""
+    number = next(_numbers)
+    order_no = f"9{number:03d}-5000-{number:06d}"
+    order = order_payload(order_no, lines, orderDate="2026-11-28 14:05:33")
     sandbox.seed(seller_id, {"order": [order]})
     return order_no, [line["transactionId"] for line in lines]
 

@@ -11,6 +11,7 @@ import itertools
 
 import pypdf
 import pytest
+from sandbox_orders import order_payload
 
 from tatacliq.client import Client
 from tatacliq.errors import (
@@ -133,24 +134,7 @@ def _line(
 def _seed(sandbox, *lines, seller_id=DEMO) -> list[str]:
     """Seed one order holding ``lines``; return their transaction ids."""
     number = next(_numbers)
-    order = {
-        "orderNo": f"8{number:03d}-4000-{number:06d}",
-        "orderType": "01",
-        "addressInfo": [
-            {
-                "addressType": "DA",
-                "name": "Asha Verma",
-                "phone": "9800000001",
-                "address1": "Flat 12, Example Residency",
-                "city": "Pune",
-                "state": "27",
-                "pincode": "411001",
-                "country": "IN",
-            }
-        ],
-        "paymentInfo": [{"paymentCost": "1299.00", "paymentMode": "Prepaid"}],
-        "orderLine": list(lines),
-    }
+    order = order_payload(f"8{number:03d}-4000-{number:06d}", lines)
     sandbox.seed(seller_id, {"order": [order]})
     return [line["transactionId"] for line in lines]
 
