@@ -423,7 +423,9 @@ class TataCliqChannel(models.Model):
             if known is None:
                 new_lines.append(line)
             elif known[2] and known[2] != order.order_no:
-                other_orders[line.transaction_id] = known[2]
+                other_orders[line.transaction_id] = _(
+                    "imported with order %(other)s", other=known[2]
+                )
             elif line.status and known[1] != line.status:
                 status_changes.setdefault(line.status, []).append(known[0])
         if new_lines:
@@ -481,55 +483,87 @@ class TataCliqChannel(models.Model):
         self._close_resolved_exceptions(order, outcome.problem_keys, run.trigger)
 
     def _find_other_orders(self, order, lines):
-        """Return ``{transaction id: order number}`` of lines of another order.
+        """Return ``{transaction id: where}`` of ``lines`` imported elsewhere.
 
-        Looks for ``lines`` imported on this channel with another marketplace
-        order, whatever their slave id.
+        Elsewhere is another marketplace order of this channel (whatever the
+        slave id), or another channel of the same seller at the same slave id,
+        which happens when two channels share a seller login without
+        separate locations. ``where`` names the order and the channel.
         """
         self.env["sale.order.line"].flush_model(
-            ["tatacliq_channel_id", "tatacliq_transaction_id", "order_id"]
+            [
+                "tatacliq_channel_id",
+                "tatacliq_transaction_id",
+                "tatacliq_slave_id",
+                "order_id",
+            ]
         )
         self.env["sale.order"].flush_model(["tatacliq_order_no"])
         self.env.cr.execute(
             """
-            SELECT line.tatacliq_transaction_id, so.tatacliq_order_no
+            SELECT line.tatacliq_transaction_id,
+                   COALESCE(line.tatacliq_slave_id, ''),
+                   so.tatacliq_order_no, channel.id, channel.name
               FROM sale_order_line line
               JOIN sale_order so ON so.id = line.order_id
-             WHERE line.tatacliq_channel_id = %s
-               AND line.tatacliq_transaction_id = ANY(%s)
-               AND so.tatacliq_order_no IS NOT NULL
-               AND so.tatacliq_order_no != %s
+              JOIN tatacliq_channel channel ON channel.id = line.tatacliq_channel_id
+             WHERE line.tatacliq_transaction_id = ANY(%s)
+               AND channel.seller_id = %s
+               AND (channel.id != %s OR so.tatacliq_order_no != %s)
             """,
-            [self.id, sorted({line.transaction_id for line in lines}), order.order_no],
+            [
+                sorted({line.transaction_id for line in lines}),
+                self.seller_id,
+                self.id,
+                order.order_no,
+            ],
         )
-        return dict(self.env.cr.fetchall())
+        keys = {(line.transaction_id, line.slave_id or "") for line in lines}
+        found = {}
+        for (
+            transaction_id,
+            slave_id,
+            order_no,
+            channel_id,
+            channel_name,
+        ) in self.env.cr.fetchall():
+            if channel_id == self.id:
+                found[transaction_id] = _(
+                    "imported with order %(other)s", other=order_no
+                )
+            elif (transaction_id, slave_id) in keys:
+                found.setdefault(
+                    transaction_id,
+                    _(
+                        "imported with order %(other)s by channel %(channel)s",
+                        other=order_no,
+                        channel=channel_name,
+                    ),
+                )
+        return found
 
     def _register_shared_transactions(self, order, other_orders, run):
         run.orders_failed += 1
         parts = []
-        for transaction_id, other_order in sorted(other_orders.items()):
-            parts.append(
-                _(
-                    "%(transaction)s (imported with order %(other)s)",
-                    transaction=transaction_id,
-                    other=other_order,
-                )
-            )
+        for transaction_id, where in sorted(other_orders.items()):
+            parts.append(f"{transaction_id} ({where})")
         shared = ", ".join(parts)
         _logger.warning(
             "Tata CLiQ order %s on channel %s (id %s) not imported: its "
-            "transaction(s) %s belong to another imported order",
+            "transaction(s) %s are imported already",
             order.order_no,
             self.name,
             self.id,
             shared,
         )
         message = _(
-            "Order %(order)s lists transaction(s) %(shared)s. A transaction "
-            "belongs to one order, so nothing of order %(order)s was imported "
-            "and the imported order is unchanged. Check both orders in the Tata "
-            "CLiQ seller portal and ask the account manager which one is right; "
-            "once the marketplace corrects the order, click Process again.",
+            "Order %(order)s lists transaction(s) %(shared)s. A transaction is "
+            "imported once, so nothing of order %(order)s was imported and the "
+            "imported order is unchanged. For another order of this channel, "
+            "check both orders in the Tata CLiQ seller portal and ask the account "
+            "manager which one is right. For another channel of the same seller, "
+            "give each channel its own locations (slave ids), or archive one of "
+            "the channels. Then click Process again.",
             order=order.order_no,
             shared=shared,
         )

@@ -431,3 +431,28 @@ class TestBadInput(ImportCase):
         self.sync()
         self.assertEqual(len(self.imported_transaction_counts()), 3)
         self.assertEqual(set(self.imported_transaction_counts().values()), {1})
+
+    def test_second_channel_of_the_same_seller_imports_nothing_twice(self):
+        product = self.products["KURTA-BLU-M"]
+        second = self._create_channel(
+            name="Second channel of the demo seller",
+            mapping_ids=[
+                Command.create(
+                    {"article_number": "KURTA-BLU-M", "product_id": product.id}
+                )
+            ],
+        )
+        self.seed_one("8100-0000-000111", "27357000081001111")
+        self.sync()
+        with mute_logger(IMPORT_LOGGER):
+            run = self.sync(second)
+
+        self.assertEqual(self.imported_transaction_counts(), {"27357000081001111": 1})
+        self.assertFalse(self.imported_transaction_counts(second))
+        self.assertEqual(run.problems_found, 1)
+        exception = self.env["tatacliq.exception"].search(
+            [("channel_id", "=", second.id), ("state", "=", "open")]
+        )
+        self.assertEqual(exception.reference, "8100-0000-000111")
+        self.assertIn("27357000081001111", exception.message)
+        self.assertIn(self.channel.name, exception.message)
