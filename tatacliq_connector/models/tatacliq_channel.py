@@ -246,8 +246,8 @@ class TataCliqChannel(models.Model):
 
     @api.constrains("base_url")
     def _check_base_url(self):
-        # The client refuses these URLs only when it connects; a scheduled
-        # sync would then fail on every run instead of at the form.
+        # The client rejects these URLs only when it connects, so a scheduled
+        # sync would fail on every run instead of the form failing once.
         for channel in self:
             try:
                 parts = urlsplit(channel.base_url or "")

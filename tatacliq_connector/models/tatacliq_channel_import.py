@@ -431,9 +431,8 @@ class TataCliqChannel(models.Model):
         if new_lines:
             other_orders.update(self._find_other_orders(order, new_lines))
         if other_orders:
-            # A transaction belongs to one order: importing it again, or
-            # applying its status to the other order's line, would duplicate
-            # or corrupt what is already imported.
+            # Importing a transaction twice duplicates its delivery, and this
+            # order's status would overwrite the other order's line.
             self._register_shared_transactions(order, other_orders, run)
             return
         if status_changes:

@@ -1,4 +1,4 @@
-"""Bad input through the real entry points ends in an error a user sees.
+"""Bad input through the real entry points ends in an error shown to the user.
 
 Each case feeds the connector something wrong (a channel setting, a product
 mapping, a marketplace payload) and checks that it ends as a validation
@@ -277,7 +277,7 @@ class TestBadInput(ImportCase):
 
         self.assertEqual(self.partner_of("8100-0000-000041").street, street)
 
-    def test_transaction_id_of_an_imported_order_in_a_new_order(self):
+    def test_transaction_reused_by_new_order(self):
         shared = "27357000081000511"
         first = make_order("8100-0000-000051", [make_order_line(shared, "KURTA-BLU-M")])
         self.seed(first)
@@ -432,7 +432,7 @@ class TestBadInput(ImportCase):
         self.assertEqual(len(self.imported_transaction_counts()), 3)
         self.assertEqual(set(self.imported_transaction_counts().values()), {1})
 
-    def test_second_channel_of_the_same_seller_imports_nothing_twice(self):
+    def test_second_channel_same_seller(self):
         product = self.products["KURTA-BLU-M"]
         second = self._create_channel(
             name="Second channel of the demo seller",
