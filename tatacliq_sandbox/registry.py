@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tatacliq.inventory import as_list
 from tatacliq.routes import DEFAULT_ROUTES, Route
 
 from .errors import STATUS_MAPPING_MISSING, ApiError
@@ -141,15 +142,6 @@ class Request:
     def page_args(self) -> tuple[int, int]:
         """Return (page, page_size) from the query: page from 1, size 1 to 500."""
         return page_args(self.query)
-
-
-def as_list(value) -> list:
-    """Return ``value`` as a list: XML decodes one repeated element as a dict."""
-    if value is None or value == "":
-        return []
-    if isinstance(value, list):
-        return value
-    return [value]
 
 
 DEFAULT_PAGE_SIZE = 100
