@@ -37,18 +37,12 @@ def make_seller(seller_id: str, *slave_ids: str, stores=None) -> Seller:
 
 def make_client(sandbox, seller_id: str, version: str = "V2") -> Client:
     """Return a client logged in as ``seller_id`` (the demo seller or make_seller)."""
-    if seller_id == "273570":
-        login = ("TCQ273570", "demo.slave", "demo-password", "demo-key", "demo-secret")
+    if seller_id == DEMO_CREDENTIALS["seller_id"]:
+        credentials = DEMO_CREDENTIALS
     else:
-        login = (
-            f"TCQ{seller_id}",
-            f"slave.{seller_id}",
-            f"password-{seller_id}",
-            f"key-{seller_id}",
-            f"secret-{seller_id}",
-        )
+        credentials = make_seller(seller_id).credentials()
     return Client(
-        sandbox.url, seller_id, *login, version=version, max_retries=1, backoff=0.01
+        sandbox.url, **credentials, version=version, max_retries=1, backoff=0.01
     )
 
 
