@@ -20,6 +20,7 @@ import dataclasses
 import logging
 
 from odoo import _, fields, models
+from odoo.exceptions import UserError
 
 from tatacliq.errors import StatusOrderError, TataCliqError
 from tatacliq.returns import MAX_PAGE_SIZE, REASON_CODES, CancelItem
@@ -557,7 +558,13 @@ class TataCliqChannel(models.Model):
         """
         import_run = ImportRun(self, run.trigger)
         try:
-            pages = getattr(self._get_client(), pages_method)(
+            client = self._get_client()
+        except UserError as error:
+            # Incomplete channel settings, stored in the feed result.
+            run.error = error.args[0]
+            return False
+        try:
+            pages = getattr(client, pages_method)(
                 from_date=start, page_size=min(self.page_size, MAX_PAGE_SIZE)
             )
             for page in pages:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import psycopg2.errors
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.modules import module as odoo_module
 from odoo.tools import split_every
 
@@ -128,8 +129,9 @@ class TataCliqChannel(models.Model):
 
         Returns None without doing anything when another transaction holds the
         channel's row lock, so two servers never sync one channel at once.
-        Marketplace errors end the run and are stored in its result; other
-        errors are re-raised after the result is stored.
+        Marketplace errors and incomplete channel settings end the run and are
+        stored in its result. Other errors are re-raised after the result is
+        stored.
         """
         self.ensure_one()
         channel = self.sudo().with_company(self.company_id)
@@ -151,7 +153,21 @@ class TataCliqChannel(models.Model):
         )
         unexpected = None
         try:
-            channel._import_active_orders(run, progress_done, channels_left)
+            client = channel._get_client()
+        except UserError as error:
+            # Incomplete channel settings: every run would fail the same way
+            # until someone completes them, so this is no server error.
+            client = None
+            run.error = error.args[0]
+            _logger.warning(
+                "Order sync of Tata CLiQ channel %s (id %s) not started: %s",
+                channel.name,
+                channel.id,
+                run.error,
+            )
+        try:
+            if client is not None:
+                channel._import_active_orders(client, run, progress_done, channels_left)
         except TataCliqError as error:
             run.error = f"{error.message} {error.next_step}"
             _logger.warning(
@@ -176,8 +192,7 @@ class TataCliqChannel(models.Model):
             raise unexpected
         return run
 
-    def _import_active_orders(self, run, progress_done, channels_left):
-        client = self._get_client()
+    def _import_active_orders(self, client, run, progress_done, channels_left):
         for page in client.iter_order_pages(page_size=self.page_size):
             run.pages_read += 1
             run.total_pages = page.total_pages

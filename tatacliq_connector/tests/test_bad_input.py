@@ -456,3 +456,16 @@ class TestBadInput(ImportCase):
         self.assertEqual(exception.reference, "8100-0000-000111")
         self.assertIn("27357000081001111", exception.message)
         self.assertIn(self.channel.name, exception.message)
+
+    def test_missing_password_reported_by_sync(self):
+        self.channel.password = False
+        with self.assertNoLogs(IMPORT_LOGGER, "ERROR"):
+            self.channel._cron_sync_orders()
+
+        self.assertIn("password", self.channel.last_sync_message)
+        self.assertNotIn("Unexpected error", self.channel.last_sync_message)
+        self.assertIn("password", self.channel.last_cancellation_sync_message)
+        action = self.channel.action_sync_orders()
+        self.assertEqual(action["params"]["type"], "danger", action["params"])
+        self.assertIn("password", action["params"]["message"])
+        self.assertFalse(self.sandbox.calls)
