@@ -26,6 +26,13 @@ class SaleOrderLine(models.Model):
         copy=False,
         help="Marketplace transaction id of the order line (one unit of one SKU).",
     )
+    tatacliq_line_signature = fields.Char(
+        string="Marketplace Line Contents",
+        readonly=True,
+        copy=False,
+        help="Article number, quantity and amount of the line as imported "
+        "(article|quantity|amount), compared when the order is read again.",
+    )
     tatacliq_slave_id = fields.Char(
         string="Slave ID",
         readonly=True,

@@ -24,7 +24,7 @@ from tatacliq.codecs import decode_orders
 from tatacliq.errors import TataCliqError
 from tatacliq.models import STATUS_CODES, OrderDecodeFailure
 
-from .tatacliq_order_builder import ImportRun, Problem, to_naive_utc
+from .tatacliq_order_builder import ImportRun, Problem, line_signature, to_naive_utc
 
 _logger = logging.getLogger(__name__)
 
@@ -369,7 +369,8 @@ class TataCliqChannel(models.Model):
     # Import of orders
 
     def _get_imported_lines(self, orders):
-        """Return ``{(transaction id, slave id): (line id, status, order no)}``.
+        """Return ``{(transaction id, slave id): (line id, status, order no,
+        signature)}``.
 
         One query for all the orders.
         """
@@ -384,6 +385,7 @@ class TataCliqChannel(models.Model):
                 "tatacliq_transaction_id",
                 "tatacliq_slave_id",
                 "tatacliq_status_code",
+                "tatacliq_line_signature",
                 "order_id",
             ]
         )
@@ -392,7 +394,8 @@ class TataCliqChannel(models.Model):
             """
             SELECT line.id, line.tatacliq_transaction_id,
                    COALESCE(line.tatacliq_slave_id, ''),
-                   line.tatacliq_status_code, so.tatacliq_order_no
+                   line.tatacliq_status_code, so.tatacliq_order_no,
+                   line.tatacliq_line_signature
               FROM sale_order_line line
               JOIN sale_order so ON so.id = line.order_id
              WHERE line.tatacliq_channel_id = %s
@@ -401,8 +404,8 @@ class TataCliqChannel(models.Model):
             [self.id, transaction_ids],
         )
         return {
-            (transaction_id, slave_id): (line_id, status, order_no)
-            for line_id, transaction_id, slave_id, status, order_no in (
+            (transaction_id, slave_id): (line_id, status, order_no, signature)
+            for line_id, transaction_id, slave_id, status, order_no, signature in (
                 self.env.cr.fetchall()
             )
         }
@@ -433,6 +436,7 @@ class TataCliqChannel(models.Model):
         new_lines = []
         status_changes = {}
         other_orders = {}
+        changed_lines = []
         for line in order.lines:
             known = existing.get((line.transaction_id, line.slave_id or ""))
             if known is None:
@@ -441,8 +445,11 @@ class TataCliqChannel(models.Model):
                 other_orders[line.transaction_id] = _(
                     "imported with order %(other)s", other=known[2]
                 )
-            elif line.status and known[1] != line.status:
-                status_changes.setdefault(line.status, []).append(known[0])
+            else:
+                if known[3] and known[3] != line_signature(line):
+                    changed_lines.append((known[0], line))
+                if line.status and known[1] != line.status:
+                    status_changes.setdefault(line.status, []).append(known[0])
         if new_lines:
             other_orders.update(self._find_other_orders(order, new_lines))
         if other_orders:
@@ -450,6 +457,8 @@ class TataCliqChannel(models.Model):
             # order's status would overwrite the other order's line.
             self._register_shared_transactions(order, other_orders, run)
             return
+        if changed_lines:
+            self._report_changed_lines(order, changed_lines)
         if status_changes:
             self._update_line_statuses(status_changes, run)
         if not new_lines:
@@ -489,6 +498,7 @@ class TataCliqChannel(models.Model):
                     line.id,
                     line.tatacliq_status_code,
                     sale_order.tatacliq_order_no,
+                    line.tatacliq_line_signature,
                 )
         run.lines_imported += outcome.lines_imported
         run.sale_orders_created += len(outcome.sale_orders)
@@ -584,6 +594,46 @@ class TataCliqChannel(models.Model):
         self._register_problem(
             Problem("other", order.order_no, message), order.order_no, order.raw, run
         )
+
+    def _report_changed_lines(self, order, changed_lines):
+        """Post on the sale order each imported line the marketplace changed.
+
+        The sale order keeps the contents it was imported with, because it may
+        be packed or invoiced already. The new contents become the reference,
+        so a change is reported once.
+        """
+        Line = self.env["sale.order.line"]
+        for line_id, line in changed_lines:
+            sale_line = Line.browse(line_id)
+            before = sale_line.tatacliq_line_signature
+            after = line_signature(line)
+            _logger.warning(
+                "Tata CLiQ order %s on channel %s (id %s): transaction %s came "
+                "again as %s instead of %s (article|quantity|amount); sale order "
+                "%s (id %s) left unchanged",
+                order.order_no,
+                self.name,
+                self.id,
+                line.transaction_id,
+                after,
+                before,
+                sale_line.order_id.name,
+                sale_line.order_id.id,
+            )
+            sale_line.order_id.message_post(
+                body=_(
+                    "Tata CLiQ sent transaction %(transaction)s of order %(order)s "
+                    "again with other contents (article|quantity|amount): "
+                    "%(after)s, imported as %(before)s. This sale order was not "
+                    "changed. Check the order in the Tata CLiQ seller portal and "
+                    "correct this sale order by hand if the marketplace is right.",
+                    transaction=line.transaction_id,
+                    order=order.order_no,
+                    after=after,
+                    before=before,
+                )
+            )
+            sale_line.tatacliq_line_signature = after
 
     def _update_line_statuses(self, status_changes, run):
         Line = self.env["sale.order.line"]

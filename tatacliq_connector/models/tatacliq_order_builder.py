@@ -169,6 +169,17 @@ def to_naive_utc(value):
     return value
 
 
+def line_signature(line):
+    """Return the contents of a marketplace line that must not change later.
+
+    The text is ``article|quantity|amount``, for example
+    ``KURTA-BLU-M|1|1299.00``.
+    """
+    amount = Decimal(line.apportioned_price or 0).quantize(PAISA)
+    article = (line.article_number or "").strip()
+    return f"{article}|{max(line.quantity or 1, 1)}|{amount}"
+
+
 def format_rate(rate):
     """Return a rate as it appears in a tax name: 6, 2.5, 0.25."""
     return format(Decimal(rate).normalize(), "f")
@@ -821,6 +832,7 @@ class TataCliqOrderBuilder(models.AbstractModel):
             "tax_id": [Command.set(self._get_taxes(run, line).ids)],
             "tatacliq_line_kind": "product",
             "tatacliq_transaction_id": line.transaction_id,
+            "tatacliq_line_signature": line_signature(line),
             "tatacliq_slave_id": line.slave_id or False,
             "tatacliq_status_code": line.status or False,
             "tatacliq_status_name": status_label or False,

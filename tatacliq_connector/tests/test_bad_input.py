@@ -469,3 +469,35 @@ class TestBadInput(ImportCase):
         self.assertEqual(action["params"]["type"], "danger", action["params"])
         self.assertIn("password", action["params"]["message"])
         self.assertFalse(self.sandbox.calls)
+
+    def test_imported_line_sent_again_changed(self):
+        order = make_order(
+            "8100-0000-000121", [make_order_line("27357000081001211", "KURTA-BLU-M")]
+        )
+        self.seed(order)
+        self.sync()
+        line = self.order_line("27357000081001211")
+        sale_order = line.order_id
+
+        changed = make_order(
+            "8100-0000-000121",
+            [make_order_line("27357000081001211", "WALLET-BRN", price="899.00")],
+        )
+        self.seed(changed)
+        with self.assertLogs(IMPORT_LOGGER, "WARNING") as logs:
+            self.sync()
+        self.sync()
+
+        self.assertEqual(self.order_line("27357000081001211"), line)
+        self.assertEqual(line.product_id, self.products["KURTA-BLU-M"])
+        self.assertEqual(line.price_unit, 1299.0)
+        notes = sale_order.message_ids.filtered(
+            lambda message: "27357000081001211" in (message.body or "")
+        )
+        self.assertEqual(len(notes), 1)
+        self.assertIn("WALLET-BRN", notes.body)
+        self.assertIn("KURTA-BLU-M", notes.body)
+        self.assertIn("899", notes.body)
+        self.assertTrue(
+            any("27357000081001211" in output for output in logs.output), logs.output
+        )
