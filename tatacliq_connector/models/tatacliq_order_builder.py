@@ -254,7 +254,56 @@ class TataCliqOrderBuilder(models.AbstractModel):
             sale_order = self._create_sale_order(run, order, group, products, partners)
             outcome.sale_orders |= sale_order
             outcome.lines_imported += len(group.lines)
+        if outcome.sale_orders:
+            self._check_payment_total(run, order, outcome.sale_orders)
         return outcome
+
+    @api.model
+    def _check_payment_total(self, run, order, sale_orders):
+        """Note on ``sale_orders`` when the lines charge more than was paid.
+
+        The order stays imported at the line amounts, because they are what
+        the marketplace invoices, but the customer paid paymentCost.
+        """
+        costs = [payment.cost for payment in order.payments if payment.cost is not None]
+        if not costs:
+            return
+        paid = sum(costs, Decimal(0))
+        # A line reallocated to another store is listed once per store, and
+        # the customer paid for it once.
+        transactions = {line.transaction_id: line for line in order.lines}
+        charged = sum(
+            (
+                line.apportioned_price
+                + line.apportioned_shipping_charge
+                + line.apportioned_cod_price
+                for line in transactions.values()
+            ),
+            Decimal(0),
+        )
+        if charged - paid <= PAISA:
+            return
+        _logger.warning(
+            "Tata CLiQ order %s on channel %s (id %s): its lines charge %s but "
+            "paymentCost is %s; noted on sale order(s) %s",
+            order.order_no,
+            run.channel.name,
+            run.channel.id,
+            charged.quantize(PAISA),
+            paid.quantize(PAISA),
+            ", ".join(str(sale_order_id) for sale_order_id in sale_orders.ids),
+        )
+        body = _(
+            "The lines of Tata CLiQ order %(order)s charge %(charged)s, more than "
+            "the %(paid)s the customer paid (paymentCost). The lines were "
+            "imported at their marketplace amounts. Check the payment of the order "
+            "in the Tata CLiQ seller portal before invoicing.",
+            order=order.order_no,
+            charged=charged.quantize(PAISA),
+            paid=paid.quantize(PAISA),
+        )
+        for sale_order in sale_orders:
+            sale_order.message_post(body=body)
 
     @api.model
     def _merge_problems(self, reference, problems):

@@ -501,3 +501,24 @@ class TestBadInput(ImportCase):
         self.assertTrue(
             any("27357000081001211" in output for output in logs.output), logs.output
         )
+
+    def test_lines_above_payment_cost_noted(self):
+        order = make_order(
+            "8100-0000-000131", [make_order_line("27357000081001311", "KURTA-BLU-M")]
+        )
+        order["paymentInfo"][0]["paymentCost"] = "999.00"
+        self.seed(order)
+        with self.assertLogs(BUILDER_LOGGER, "WARNING") as logs:
+            self.sync()
+
+        sale_order = self.sale_orders("8100-0000-000131")
+        self.assertEqual(len(sale_order), 1)
+        self.assertEqual(sale_order.amount_total, 1299.0)
+        notes = sale_order.message_ids.filtered(
+            lambda message: "999.00" in (message.body or "")
+        )
+        self.assertEqual(len(notes), 1)
+        self.assertIn("1299.00", notes.body)
+        self.assertTrue(
+            any("8100-0000-000131" in output for output in logs.output), logs.output
+        )
