@@ -260,7 +260,7 @@ class TataCliqOrderBuilder(models.AbstractModel):
 
     @api.model
     def _check_payment_total(self, run, order, sale_orders):
-        """Note on ``sale_orders`` when the lines charge more than was paid.
+        """Post a note on ``sale_orders`` when the lines charge more than was paid.
 
         The order stays imported at the line amounts, because they are what
         the marketplace invoices, but the customer paid paymentCost.

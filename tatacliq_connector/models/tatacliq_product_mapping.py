@@ -112,8 +112,18 @@ class TataCliqProductMapping(models.Model):
 
     @api.model
     def _normalize_vals(self, vals):
-        if vals.get("article_number"):
-            vals["article_number"] = vals["article_number"].strip()
+        if "article_number" in vals:
+            vals["article_number"] = (vals["article_number"] or "").strip()
+            # Checked here, not by the NOT NULL column, so that a blank or
+            # spaces-only SKU in an imported file gets a message of its own.
+            if not vals["article_number"]:
+                raise ValidationError(
+                    _(
+                        "Missing article number in a Tata CLiQ product mapping. "
+                        "Fill in the seller SKU as Tata CLiQ sends it in "
+                        "articleNumber."
+                    )
+                )
         if "delisted" in vals:
             vals["delisted_date"] = fields.Datetime.now() if vals["delisted"] else False
 

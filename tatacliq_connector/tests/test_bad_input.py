@@ -522,3 +522,29 @@ class TestBadInput(ImportCase):
         self.assertTrue(
             any("8100-0000-000131" in output for output in logs.output), logs.output
         )
+
+    def test_location_warehouse_of_other_company(self):
+        other = self.env["res.company"].create({"name": "Other warehouse company"})
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", other.id)], limit=1
+        )
+        with self.assertRaises(UserError), self.cr.savepoint():
+            self.env["tatacliq.location"].create(
+                {
+                    "channel_id": self.channel.id,
+                    "slave_id": "273570-ST09",
+                    "name": "Store of another company",
+                    "warehouse_id": warehouse.id,
+                }
+            )
+
+    def test_mapping_import_empty_sku(self):
+        for sku in ("", "   "):
+            with self.subTest(sku=sku):
+                result = self.import_mappings([(sku, self.products["WALLET-BRN"])])
+
+                self.assertFalse(result["ids"])
+                self.assertTrue(result["messages"])
+                self.assertEqual(result["messages"][0]["type"], "error")
+                message = result["messages"][0]["message"]
+                self.assertIn("Missing article number", message)
