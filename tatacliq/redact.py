@@ -187,7 +187,7 @@ def redact_url(url: str | None, secrets: Iterable[str | None] = ()) -> str | Non
 
 
 def truncate(text: str | None, limit: int) -> str | None:
-    """Cut text to ``limit`` characters and say how long it was."""
+    """Cut text to ``limit`` characters and append its original length."""
     if text is None or len(text) <= limit:
         return text
     return f"{text[:limit]}... [truncated, {len(text)} characters in total]"

@@ -18,8 +18,8 @@ TOKEN_LIFETIME = timedelta(hours=24)
 REISSUE_THRESHOLD = timedelta(minutes=15)
 
 GSTIN_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-# Where the demo seller's locations are registered for GST, by position in
-# slave_ids: Maharashtra, Karnataka, Delhi, then Tamil Nadu, Gujarat, West Bengal.
+# GST state codes of the demo seller's locations, by position in slave_ids:
+# Maharashtra, Karnataka, Delhi, then Tamil Nadu, Gujarat, West Bengal.
 DEFAULT_SLAVE_STATES = ("27", "29", "07", "33", "24", "19")
 
 

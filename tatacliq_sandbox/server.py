@@ -304,7 +304,7 @@ class Sandbox(ReturnsSandboxMixin):
     # Request handling ------------------------------------------------------------
 
     def handle(self, method: str, raw_path: str, headers, body: bytes) -> Response:
-        """Answer one HTTP request; the HTTP layer only reads and writes bytes."""
+        """Handle one HTTP request. The HTTP layer only reads and writes bytes."""
         split = urlsplit(raw_path)
         path = split.path
         query = {

@@ -1,4 +1,4 @@
-"""What each fulfilment step returned for a marketplace line (one transaction).
+"""Fulfilment step results on a marketplace line (one transaction).
 
 A transaction is the marketplace's unit of fulfilment, with its own invoice,
 AWB, label and manifest. The values are stored as soon as the marketplace

@@ -7,9 +7,8 @@ CRON_FIELDS = frozenset({"name", "active", "order_sync_interval"})
 class TataCliqChannel(models.Model):
     """One order-sync scheduled action per channel.
 
-    Each channel gets its own action so a seller can pause one store or sync a
-    busy channel more often than the others; the action lives and dies with
-    the channel.
+    A seller can then pause one store, or sync a busy channel more often than
+    the others. The action is created, updated and deleted with its channel.
     """
 
     _inherit = "tatacliq.channel"

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-# Where the record came from; "Process again" applies it through the same path.
+# Feed a record came from. "Process again" applies it through the same feed.
 EXCEPTION_SOURCES = [
     ("order", "Order feed"),
     ("cancellation", "Cancellation feed"),

@@ -14,9 +14,9 @@ APPLY_LOCK_KEY = 7_302_551_001
 class TataCliqInventoryChange(models.Model):
     """Queue of stock changes of mapped products, per warehouse.
 
-    Stock operations only insert here, once per transaction, so they never
-    wait for an inventory push that holds locks on ``tatacliq.inventory.state``
-    rows. The push moves the queue into the state rows' changed flag with
+    Stock operations only insert here, once per transaction, so they do not
+    wait for an inventory push that locks ``tatacliq.inventory.state`` rows.
+    The push moves the queue into the state rows' changed flag with
     ``_apply_pending``. Changes committed after the push's snapshot stay in
     the queue for the next push, so no change is lost between the two.
     """
